@@ -1,0 +1,124 @@
+//! Creating accounts: the setup page's first owner, open sign-up, and the
+//! operator's `user create`.
+
+use secrecy::SecretString;
+use twofold_core::Role;
+use twofold_core::email::Email;
+use twofold_core::password::NewPassword;
+use twofold_store::{Account, NewAccount, StoreError};
+use uuid::Uuid;
+
+use crate::{App, AppError, AppResult, RequestContext, Signup};
+
+/// An operator's or admin's request for a new account.
+pub struct NewAccountRequest {
+    pub email: String,
+    /// `None` makes an account that cannot sign in with a password.
+    pub password: Option<SecretString>,
+    pub role: Role,
+}
+
+impl App {
+    /// True until the instance has its first account.
+    pub async fn needs_setup(&self) -> AppResult<bool> {
+        Ok(self.store.count_accounts().await? == 0)
+    }
+
+    /// Creates an account with any role (CLI, administration).
+    pub async fn create_account(&self, request: NewAccountRequest) -> AppResult<Account> {
+        let email = Email::parse(&request.email)?;
+        let password = request.password.map(NewPassword::parse).transpose()?;
+        let new = self.new_account(email, password, request.role).await?;
+        let mut tx = self.store.begin().await?;
+        tx.insert_account(&new).await.map_err(email_taken)?;
+        tx.commit().await?;
+        tracing::info!(target: "security", account_id = %new.id, role = %new.role, "account created");
+        Ok(self.created(new))
+    }
+
+    /// Self-service sign-up (`POST /api/v1/accounts`): the first account of
+    /// an empty instance becomes its owner, whatever the sign-up setting;
+    /// later ones are members, and only when sign-up is open.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: SecretString,
+        _ctx: &RequestContext,
+    ) -> AppResult<Account> {
+        let open = self.policy.signup == Signup::Open;
+        if !open && !self.needs_setup().await? {
+            return Err(AppError::Forbidden("sign-up is closed on this instance"));
+        }
+        self.register(email, password, open).await
+    }
+
+    /// Creates the first account, as owner; when the instance already has
+    /// one, creates a member if `members_allowed`, else refuses.
+    pub(crate) async fn register(
+        &self,
+        email: &str,
+        password: SecretString,
+        members_allowed: bool,
+    ) -> AppResult<Account> {
+        let email = Email::parse(email)?;
+        let password = NewPassword::parse(password)?;
+        let mut new = self.new_account(email, Some(password), Role::Owner).await?;
+        let mut tx = self.store.begin().await?;
+        // The empty-instance check happens inside the insert, so two racing
+        // first sign-ups cannot both become owner.
+        if !tx.insert_first_account(&new).await.map_err(email_taken)? {
+            if !members_allowed {
+                return Err(AppError::Forbidden("this instance already has an owner"));
+            }
+            new.role = Role::Member;
+            tx.insert_account(&new).await.map_err(email_taken)?;
+        }
+        tx.commit().await?;
+        tracing::info!(target: "security", account_id = %new.id, role = %new.role, "account created");
+        Ok(self.created(new))
+    }
+
+    /// The account behind an id, if it still exists.
+    pub async fn account(&self, id: Uuid) -> AppResult<Account> {
+        self.store
+            .account_by_id(id)
+            .await?
+            .ok_or(AppError::NotFound("no such account"))
+    }
+
+    async fn new_account(
+        &self,
+        email: Email,
+        password: Option<NewPassword>,
+        role: Role,
+    ) -> AppResult<NewAccount> {
+        let password_hash = match password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
+        Ok(NewAccount {
+            id: Uuid::now_v7(),
+            email,
+            role,
+            password_hash,
+            created_at: self.clock.now(),
+        })
+    }
+
+    fn created(&self, new: NewAccount) -> Account {
+        Account {
+            id: new.id,
+            email: new.email.as_str().to_owned(),
+            role: new.role,
+            password_hash: new.password_hash,
+            created_at: new.created_at,
+        }
+    }
+}
+
+fn email_taken(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict => AppError::Conflict("an account with this email already exists"),
+        other => other.into(),
+    }
+}

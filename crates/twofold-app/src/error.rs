@@ -1,0 +1,73 @@
+//! The one error type of the use cases. Each variant is something the caller
+//! can act on; the HTTP layer maps each to a status and a stable code.
+
+use std::time::Duration;
+
+use twofold_core::email::EmailError;
+use twofold_core::password::PasswordError;
+use twofold_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A field is missing or malformed; `field` names it.
+    #[error("{message}")]
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
+    /// Wrong email or password (deliberately not saying which).
+    #[error("email or password is incorrect")]
+    InvalidCredentials,
+    /// No valid session or token.
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The change conflicts with existing state (e.g. an email in use).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Too many attempts; try again after the given time.
+    #[error("too many attempts; try again later")]
+    RateLimited { retry_after: Duration },
+    /// The server is at capacity (e.g. password hashing queue full).
+    #[error("the server is busy; try again shortly")]
+    Busy,
+    /// Something failed that the caller cannot fix; logged with its cause.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Internal(Box::new(e))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<EmailError> for AppError {
+    fn from(e: EmailError) -> Self {
+        AppError::InvalidInput {
+            field: "email",
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<PasswordError> for AppError {
+    fn from(e: PasswordError) -> Self {
+        AppError::InvalidInput {
+            field: "password",
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The use cases of twofold. Each one opens at most one write transaction,
+//! applies the core's rules, and commits; the web pages, the JSON API and the
+//! CLI all call these, so every rule lives in one place.
+
+mod accounts;
+mod error;
+mod hashing;
+mod sessions;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use twofold_core::Clock;
+use twofold_core::session::SessionLifetimes;
+use twofold_store::Store;
+
+pub use accounts::NewAccountRequest;
+pub use error::{AppError, AppResult};
+pub use hashing::PasswordHashing;
+pub use sessions::{IssuedSession, SignInOutcome};
+
+/// Who may create an account through `POST /api/v1/accounts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signup {
+    /// Only the first account of an empty instance (it becomes the owner).
+    Closed,
+    /// Anyone; new accounts are members.
+    Open,
+}
+
+/// The settings the use cases depend on.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub signup: Signup,
+    pub sessions: SessionLifetimes,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            signup: Signup::Closed,
+            sessions: SessionLifetimes {
+                default: Duration::from_secs(12 * 3600),
+                remembered: Duration::from_secs(30 * 86_400),
+            },
+        }
+    }
+}
+
+/// Facts about the request a use case records (never used for decisions
+/// beyond throttling and the session list).
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The application: a store, a clock, the password hasher, and the policy.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    passwords: PasswordHashing,
+    policy: Policy,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: PasswordHashing,
+        policy: Policy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            passwords,
+            policy,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn now(&self) -> twofold_core::Timestamp {
+        self.clock.now()
+    }
+
+    /// Is the database reachable? (`/readyz`)
+    pub async fn ready(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
+}

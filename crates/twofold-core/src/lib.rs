@@ -1,0 +1,17 @@
+//! The security core of twofold: the rules of accounts, passwords, sessions and
+//! (later) second factors, as plain Rust with no I/O.
+//!
+//! Time is always a parameter (`now: Timestamp`), so every rule can be tested at
+//! any instant; nothing here reads the clock, the network or the database.
+
+pub mod account;
+pub mod clock;
+pub mod email;
+pub mod key;
+pub mod password;
+pub mod session;
+pub mod token;
+
+pub use account::{AccountId, Role};
+pub use clock::{Clock, Timestamp};
+pub use email::Email;

@@ -1,0 +1,97 @@
+//! Bearer secrets (session tokens): random, shown once, stored only as a hash.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+const TOKEN_BYTES: usize = 32;
+/// Length of 32 bytes in unpadded base64url.
+const TOKEN_CHARS: usize = 43;
+
+/// The SHA-256 of a token: what the database stores and looks up by.
+///
+/// A plain hash is enough: the token carries 256 random bits, so there is
+/// nothing to brute-force offline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
+/// A session token: 256 random bits, base64url. Its `Debug` prints nothing secret.
+pub struct SessionToken(String);
+
+impl SessionToken {
+    /// A fresh token from the operating system's CSPRNG.
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        getrandom::fill(&mut bytes)?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    pub fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Accepts only the exact shape we issue, so junk never reaches the database.
+    pub fn parse(text: &str) -> Option<Self> {
+        let ok = text.len() == TOKEN_CHARS
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self(text.to_owned()))
+    }
+
+    /// The text handed to the client, once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(Sha256::digest(self.0.as_bytes()).into())
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_token_parses_back_to_the_same_hash() {
+        let token = SessionToken::generate().unwrap();
+        assert_eq!(token.expose().len(), TOKEN_CHARS);
+        let again = SessionToken::parse(token.expose()).unwrap();
+        assert_eq!(token.hash(), again.hash());
+        assert_ne!(token.hash(), SessionToken::generate().unwrap().hash());
+    }
+
+    #[test]
+    fn only_the_issued_shape_parses() {
+        assert!(SessionToken::parse("").is_none());
+        assert!(SessionToken::parse(&"a".repeat(42)).is_none());
+        assert!(SessionToken::parse(&"a".repeat(44)).is_none());
+        assert!(SessionToken::parse(&format!("{}=", "a".repeat(42))).is_none());
+        assert!(SessionToken::parse(&"a".repeat(43)).is_some());
+    }
+
+    #[test]
+    fn debug_prints_no_secret() {
+        let token = SessionToken::generate().unwrap();
+        assert!(!format!("{token:?}").contains(token.expose()));
+    }
+}

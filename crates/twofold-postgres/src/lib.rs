@@ -1,0 +1,206 @@
+//! The PostgreSQL store: for several instances serving one user base.
+//!
+//! Every piece of state lives here, so N stateless instances act as one.
+//! Single-use rules are single conditional statements, which READ COMMITTED
+//! re-checks after waiting on a row lock. The SQL is shared with SQLite
+//! (`twofold_store::sql`); the few differences are spelled out below.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use twofold_core::session::amr_to_text;
+use twofold_core::token::TokenHash;
+use twofold_core::{AccountId, Timestamp};
+use twofold_store::{
+    Account, AccountRow, NewAccount, NewSession, Session, SessionRow, Store, StoreError,
+    StoreResult, Tx, sql,
+};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at a `postgres://` URL.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+fn account(row: Option<AccountRow>) -> StoreResult<Option<Account>> {
+    row.map(Account::try_from).transpose()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.pool.begin().await?;
+        Ok(Box::new(PgTx { tx }))
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Database(e.into()))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn count_accounts(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_ACCOUNTS)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn account_by_email(&self, normalized_email: &str) -> StoreResult<Option<Account>> {
+        account(
+            sqlx::query_as(sql::ACCOUNT_BY_EMAIL)
+                .bind(normalized_email)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        account(
+            sqlx::query_as(sql::ACCOUNT_BY_ID)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn session_by_token(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<Session>> {
+        let row: Option<SessionRow> = sqlx::query_as(sql::SESSION_BY_TOKEN)
+            .bind(token.as_bytes())
+            .bind(now.unix())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Session::try_from).transpose()
+    }
+
+    async fn touch_session(
+        &self,
+        id: Uuid,
+        now: Timestamp,
+        stale_before: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::TOUCH_SESSION)
+            .bind(now.unix())
+            .bind(id)
+            .bind(stale_before.unix())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+struct PgTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PgTx {
+    async fn insert_account_with(
+        &mut self,
+        statement: &'static str,
+        a: &NewAccount,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(statement)
+            .bind(a.id)
+            .bind(a.email.as_str())
+            .bind(a.email.normalized())
+            .bind(a.role.as_str())
+            .bind(a.password_hash.as_deref())
+            .bind(a.created_at.unix())
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
+        self.insert_account_with(sql::INSERT_ACCOUNT, account)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_first_account(&mut self, account: &NewAccount) -> StoreResult<bool> {
+        // READ COMMITTED alone would let two empty-table checks pass at once;
+        // this lock mode conflicts with itself, so the second caller waits
+        // and then sees the first one's row.
+        sqlx::query("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(self
+            .insert_account_with(sql::INSERT_FIRST_ACCOUNT, account)
+            .await?
+            == 1)
+    }
+
+    async fn set_password_hash(&mut self, account: AccountId, phc: &str) -> StoreResult<()> {
+        sqlx::query(sql::SET_PASSWORD_HASH)
+            .bind(phc)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_session(&mut self, s: &NewSession) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_SESSION)
+            .bind(s.id)
+            .bind(s.token_hash.as_bytes())
+            .bind(s.account_id)
+            .bind(i64::from(u8::from(s.aal)))
+            .bind(amr_to_text(&s.amr))
+            .bind(s.created_at.unix())
+            .bind(s.expires_at.unix())
+            .bind(s.ip.as_deref())
+            .bind(s.user_agent.as_deref())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool> {
+        let deleted: Option<Uuid> = sqlx::query_scalar(sql::DELETE_SESSION)
+            .bind(id)
+            .bind(account)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(deleted.is_some())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

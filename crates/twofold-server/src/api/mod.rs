@@ -1,0 +1,89 @@
+//! The JSON API under `/api/v1` (contract: `shared/api.md`), and its OpenAPI
+//! document, generated from the same handler annotations that route.
+
+mod accounts;
+mod me;
+mod sessions;
+mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "twofold",
+        description = "Accounts and multi-factor authentication. Errors are \
+            `{\"error\":{\"code\":\"…\",\"message\":\"…\"}}` with the status of the table in api.md.",
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("twofold_session"))),
+        );
+    }
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::create))
+        .routes(routes!(sessions::sign_in))
+        .routes(routes!(sessions::current, sessions::sign_out))
+        .routes(routes!(me::me))
+}
+
+/// The API's OpenAPI 3 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, openapi) = routes().split_for_parts();
+    let document = Arc::new(openapi);
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route").into_response()
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept this method",
+            )
+            .into_response()
+        })
+}

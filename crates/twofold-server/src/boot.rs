@@ -1,0 +1,171 @@
+//! Starting up: the database a URL names, the server key, the system clock.
+//! Shared by `twofold serve`, the other CLI commands and the testkit.
+
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use twofold_core::key::ServerKey;
+use twofold_core::{Clock, Timestamp};
+use twofold_postgres::PgStore;
+use twofold_sqlite::SqliteStore;
+use twofold_store::Store;
+
+/// A start-up failure, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    /// A setting is unusable; names the setting (exit code 2).
+    #[error("invalid setting `{setting}`: {reason}")]
+    Setting {
+        setting: &'static str,
+        reason: String,
+    },
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] twofold_store::StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// The real clock, in whole seconds.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place that reads the real time
+    fn now(&self) -> Timestamp {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp::from_unix(seconds)
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Self, BootError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(BootError::Setting {
+                setting: "database_url",
+                reason: "must start with sqlite: or postgres://".into(),
+            })
+        }
+    }
+}
+
+/// Opens the database at `url` and applies pending migrations.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, BootError> {
+    let store: Arc<dyn Store> = match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
+        Backend::Postgres => Arc::new(PgStore::open(url).await?),
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The SQLite URL for the database file in the data folder.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("twofold.db").display())
+}
+
+/// Where the server key comes from.
+pub struct KeySettings<'a> {
+    /// `TWOFOLD_SECRET_KEY_FILE`.
+    pub file: Option<&'a Path>,
+    /// `TWOFOLD_SECRET_KEY` (base64url).
+    pub inline: Option<&'a str>,
+    /// Where SQLite mode keeps a generated key.
+    pub data_dir: &'a Path,
+}
+
+/// Loads the server key. On SQLite, with no key given, it uses (or creates,
+/// mode 0600) `key` in the data folder; on PostgreSQL several instances must
+/// share one key, so a generated one would be wrong and start-up refuses.
+pub fn server_key(settings: &KeySettings<'_>, backend: Backend) -> Result<ServerKey, BootError> {
+    if let Some(path) = settings.file {
+        let text = std::fs::read_to_string(path).map_err(|e| BootError::Setting {
+            setting: "secret_key_file",
+            reason: format!("cannot read {}: {e}", path.display()),
+        })?;
+        return ServerKey::parse(&text).map_err(|e| BootError::Setting {
+            setting: "secret_key_file",
+            reason: e.to_string(),
+        });
+    }
+    if let Some(text) = settings.inline {
+        return ServerKey::parse(text).map_err(|e| BootError::Setting {
+            setting: "secret_key",
+            reason: e.to_string(),
+        });
+    }
+    match backend {
+        Backend::Sqlite => key_in_data_dir(settings.data_dir),
+        Backend::Postgres => Err(BootError::Setting {
+            setting: "secret_key_file",
+            reason: "PostgreSQL mode needs the same server key on every instance: run \
+                     `twofold key generate --out /path/to/key` once and set \
+                     TWOFOLD_SECRET_KEY_FILE=/path/to/key"
+                .into(),
+        }),
+    }
+}
+
+fn key_in_data_dir(data_dir: &Path) -> Result<ServerKey, BootError> {
+    let path: PathBuf = data_dir.join("key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => ServerKey::parse(&text).map_err(|e| BootError::Setting {
+            setting: "secret_key_file",
+            reason: format!("{}: {e}", path.display()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = ServerKey::generate().map_err(|e| BootError::Io(e.to_string()))?;
+            write_key_file(&path, &key)?;
+            tracing::info!(path = %path.display(), "generated a new server key");
+            Ok(key)
+        }
+        Err(e) => Err(BootError::Io(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes a key to a new file of mode 0600; refuses to overwrite one.
+pub fn write_key_file(path: &Path, key: &ServerKey) -> Result<(), BootError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| BootError::Io(format!("cannot create {}: {e}", path.display())))?;
+    writeln!(file, "{}", key.encode())
+        .map_err(|e| BootError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Creates the data folder (mode 0700) if it is missing.
+pub fn ensure_data_dir(path: &Path) -> Result<(), BootError> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| BootError::Setting {
+            setting: "data_dir",
+            reason: format!("cannot create {}: {e}", path.display()),
+        })
+}

@@ -1,0 +1,45 @@
+//! The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain; Secure and
+//! `__Host-` prefixed when the public URL is https.
+
+use axum::http::HeaderValue;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use twofold_core::Timestamp;
+use twofold_core::token::SessionToken;
+
+use crate::state::WebConfig;
+
+/// `Set-Cookie` for a new session. With `persist_until` the cookie outlives
+/// the browser session ("remember me"); otherwise it ends with it.
+pub fn session_cookie(
+    web: &WebConfig,
+    token: &SessionToken,
+    persist_until: Option<(Timestamp, Timestamp)>,
+) -> HeaderValue {
+    let mut cookie = Cookie::build((web.session_cookie(), token.expose().to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(web.https);
+    if let Some((now, until)) = persist_until {
+        let seconds = i64::try_from(now.seconds_until(until)).unwrap_or(i64::MAX);
+        cookie = cookie.max_age(time::Duration::seconds(seconds));
+    }
+    header(cookie.build())
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie(web: &WebConfig) -> HeaderValue {
+    let cookie = Cookie::build((web.session_cookie(), ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(web.https)
+        .removal();
+    header(cookie.build())
+}
+
+fn header(cookie: Cookie<'_>) -> HeaderValue {
+    // A cookie built from a base64url token and fixed attributes is always a
+    // valid header value.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+}

@@ -1,0 +1,136 @@
+//! Extractors: JSON bodies with our error shape, the caller's session (bearer
+//! or cookie), and the facts about the client a use case records.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::{Form, Json};
+use axum_extra::extract::CookieJar;
+use twofold_app::{AppError, RequestContext};
+use twofold_store::Session;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `Json<T>` whose rejections answer in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(body_rejection(rejection.status(), rejection.body_text())),
+        }
+    }
+}
+
+/// `Form<T>` for pages; the rejection is kept for the page to explain.
+pub struct PageForm<T>(pub Result<T, ApiError>);
+
+impl<S, T> FromRequest<S> for PageForm<T>
+where
+    Form<T>: FromRequest<S, Rejection = FormRejection>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageForm(
+            Form::<T>::from_request(req, state)
+                .await
+                .map(|Form(value)| value)
+                .map_err(|r| body_rejection(r.status(), r.body_text())),
+        ))
+    }
+}
+
+fn body_rejection(status: StatusCode, text: String) -> ApiError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "payload_too_large",
+            "the request body is larger than 64 KiB",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            status,
+            "unsupported_media_type",
+            "send a JSON body with Content-Type: application/json",
+        ),
+        // Malformed JSON, wrong types and missing fields alike: the request
+        // itself is malformed. serde's message names the field and position.
+        _ => ApiError::invalid_request(text),
+    }
+}
+
+/// The client facts recorded with a session: peer address and user agent.
+pub struct Client(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Client(RequestContext { ip, user_agent }))
+    }
+}
+
+/// The session of an API caller. When an `Authorization` header is present
+/// it alone decides (an invalid one is 401 even beside a valid cookie);
+/// otherwise the session cookie does.
+pub struct ApiSession(pub Session);
+
+impl FromRequestParts<AppState> for ApiSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = match parts.headers.get(header::AUTHORIZATION) {
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_owned())
+                .ok_or(AppError::Unauthenticated)?,
+            None => CookieJar::from_headers(&parts.headers)
+                .get(state.web.session_cookie())
+                .map(|c| c.value().to_owned())
+                .ok_or(AppError::Unauthenticated)?,
+        };
+        Ok(ApiSession(state.app.authenticate(&token).await?))
+    }
+}
+
+/// The session of a page visitor (cookie only), if signed in.
+pub struct PageSession(pub Option<Session>);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(state.web.session_cookie()) else {
+            return Ok(PageSession(None));
+        };
+        match state.app.authenticate(cookie.value()).await {
+            Ok(session) => Ok(PageSession(Some(session))),
+            Err(AppError::Unauthenticated) => Ok(PageSession(None)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Layers around every route: request tracing (never bodies, never
+//! credentials), security headers, the origin check, and the panic net.
+
+use std::any::Any;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, Response, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::{AppState, WebConfig};
+
+/// The content security policy: our own scripts and styles only, no inline
+/// script, no framing, forms only to ourselves.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the headers every response carries; HSTS only when the public URL
+/// is https.
+pub fn with_security_headers<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    web: &WebConfig,
+) -> axum::Router<S> {
+    let set = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let router = router
+        .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        .layer(set(
+            HeaderName::from_static("permissions-policy"),
+            "publickey-credentials-get=(self), publickey-credentials-create=(self)",
+        ))
+        // Nothing twofold serves may be cached: pages show account data and
+        // API answers carry tokens. Static assets set their own policy.
+        .layer(set(header::CACHE_CONTROL, "no-store"));
+    if web.https {
+        router.layer(set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        router
+    }
+}
+
+/// A browser request that changes state passes only when its `Origin` is
+/// the public URL's origin, or when it carries neither `Origin` nor
+/// `Sec-Fetch-Site` (a non-browser client). The `Host` header is never
+/// trusted: a DNS-rebinding page is "same-origin" to the browser, but its
+/// `Origin` names the attacker's host. Bearer requests are exempt: a browser
+/// never attaches a bearer token by itself.
+pub async fn origin_check(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response<Body> {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let headers = request.headers();
+    if safe || headers.contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let allowed = match headers.get(header::ORIGIN) {
+        Some(origin) => origin.as_bytes() == state.web.origin.as_bytes(),
+        None => !headers.contains_key("sec-fetch-site"),
+    };
+    if allowed {
+        return next.run(request).await;
+    }
+    tracing::warn!(target: "security", "cross-origin request refused");
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "cross-origin request refused",
+    )
+    .into_response()
+}
+
+/// A panic is a bug: log it and answer 500 in our error shape.
+pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error",
+    )
+    .into_response()
+}
+
+/// One span per request with its method, path and request id; headers and
+/// bodies are never recorded (they carry passwords, cookies and tokens).
+pub fn trace_layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&Request) -> tracing::Span + Clone>
+{
+    TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            request_id = %request_id,
+        )
+    })
+}

@@ -1,0 +1,194 @@
+//! Setup, sign-in and sign-out pages.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{explain, render, see_other};
+use crate::cookies;
+use crate::error::ApiError;
+use crate::extract::{Client, PageForm, PageSession};
+use crate::state::AppState;
+
+/// Where a signed-in person lands.
+const HOME: &str = "/settings/security";
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CredentialsForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default = "empty_secret")]
+    password: SecretString,
+    #[serde(default)]
+    remember_me: Option<String>,
+}
+
+fn empty_secret() -> SecretString {
+    SecretString::from(String::new())
+}
+
+/// `/`: setup on an empty instance, else the security page or sign-in.
+pub async fn home(State(state): State<AppState>, PageSession(session): PageSession) -> Response {
+    match state.app.needs_setup().await {
+        Ok(true) => see_other("/setup"),
+        Ok(false) if session.is_some() => see_other(HOME),
+        Ok(false) => see_other("/login"),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn setup_page(State(state): State<AppState>) -> Response {
+    match state.app.needs_setup().await {
+        Ok(true) => render(
+            StatusCode::OK,
+            &SetupPage {
+                email: String::new(),
+                error: None,
+            },
+        ),
+        Ok(false) => see_other("/login"),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    Client(ctx): Client,
+    PageForm(form): PageForm<CredentialsForm>,
+) -> Response {
+    let form = match form {
+        Ok(form) => form,
+        Err(e) => return form_error::<SetupPage>(e, String::new()),
+    };
+    match state
+        .app
+        .set_up_owner(&form.email, form.password, &ctx)
+        .await
+    {
+        Ok(issued) => signed_in(&state, &issued.token, None),
+        Err(e) => {
+            let (status, error) = explain(e);
+            render(
+                status,
+                &SetupPage {
+                    email: form.email,
+                    error: Some(error),
+                },
+            )
+        }
+    }
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Response {
+    match state.app.needs_setup().await {
+        Ok(true) => see_other("/setup"),
+        Ok(false) if session.is_some() => see_other(HOME),
+        Ok(false) => render(
+            StatusCode::OK,
+            &LoginPage {
+                email: String::new(),
+                error: None,
+            },
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Client(ctx): Client,
+    PageForm(form): PageForm<CredentialsForm>,
+) -> Response {
+    let form = match form {
+        Ok(form) => form,
+        Err(e) => return form_error::<LoginPage>(e, String::new()),
+    };
+    let remember_me = form.remember_me.is_some();
+    match state
+        .app
+        .sign_in(&form.email, form.password, remember_me, &ctx)
+        .await
+    {
+        Ok(twofold_app::SignInOutcome::Active(issued)) => {
+            let persist =
+                remember_me.then_some((issued.session.created_at, issued.session.expires_at));
+            signed_in(&state, &issued.token, persist)
+        }
+        Err(e) => {
+            let (status, error) = explain(e);
+            render(
+                status,
+                &LoginPage {
+                    email: form.email,
+                    error: Some(error),
+                },
+            )
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, PageSession(session): PageSession) -> Response {
+    if let Some(session) = session
+        && let Err(e) = state.app.sign_out(&session).await
+    {
+        return ApiError::from(e).into_response();
+    }
+    let cookie = cookies::clear_session_cookie(&state.web);
+    ([(header::SET_COOKIE, cookie)], see_other("/login")).into_response()
+}
+
+fn signed_in(
+    state: &AppState,
+    token: &twofold_core::token::SessionToken,
+    persist: Option<(twofold_core::Timestamp, twofold_core::Timestamp)>,
+) -> Response {
+    let cookie = cookies::session_cookie(&state.web, token, persist);
+    ([(header::SET_COOKIE, cookie)], see_other(HOME)).into_response()
+}
+
+/// A form body that could not be read at all (too large, wrong type).
+fn form_error<P: FormPage>(e: ApiError, email: String) -> Response {
+    render(e.status, &P::with_error(email, e.message))
+}
+
+trait FormPage: Template {
+    fn with_error(email: String, error: String) -> Self;
+}
+
+impl FormPage for SetupPage {
+    fn with_error(email: String, error: String) -> Self {
+        Self {
+            email,
+            error: Some(error),
+        }
+    }
+}
+
+impl FormPage for LoginPage {
+    fn with_error(email: String, error: String) -> Self {
+        Self {
+            email,
+            error: Some(error),
+        }
+    }
+}

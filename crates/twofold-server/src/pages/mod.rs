@@ -1,0 +1,128 @@
+//! The pages a person uses: setup, sign-in, Settings → Security. Server-side
+//! rendered (askama), plain forms, no inline script (the CSP forbids it).
+
+mod auth;
+mod security;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use twofold_app::AppError;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/setup", get(auth::setup_page).post(auth::setup))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", axum::routing::post(auth::logout))
+        .route("/settings/security", get(security::page))
+        .route("/assets/app.css", get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// Any unknown path outside the API.
+pub async fn not_found() -> Response {
+    message(StatusCode::NOT_FOUND, "Not found", "There is no page here.")
+}
+
+fn message(status: StatusCode, title: &str, message: &str) -> Response {
+    render(status, &MessagePage { title, message })
+}
+
+/// Pages send `Referrer-Policy: same-origin` where every other response
+/// sends `no-referrer`: under `no-referrer` a browser sends `Origin: null`
+/// with our own form posts, which the origin check must refuse (a page of
+/// any site can produce `Origin: null`). `same-origin` still never sends a
+/// referrer to another site.
+const PAGE_REFERRER_POLICY: &str = "same-origin";
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (
+            status,
+            [(header::REFERRER_POLICY, PAGE_REFERRER_POLICY)],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A use-case error as a sentence for a form, with the status to answer.
+fn explain(e: AppError) -> (StatusCode, String) {
+    match e {
+        AppError::InvalidInput { message, .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, capitalise(&message))
+        }
+        AppError::InvalidCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "Email or password is incorrect.".to_owned(),
+        ),
+        AppError::RateLimited { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many attempts. Try again in {} minutes.",
+                retry_after.as_secs().div_ceil(60).max(1)
+            ),
+        ),
+        AppError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server is busy. Try again in a moment.".to_owned(),
+        ),
+        AppError::Internal(cause) => {
+            tracing::error!(error = %cause, "internal error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Try again.".to_owned(),
+            )
+        }
+        other @ (AppError::Unauthenticated
+        | AppError::Forbidden(_)
+        | AppError::NotFound(_)
+        | AppError::Conflict(_)) => {
+            let status = match other {
+                AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            (status, capitalise(&other.to_string()))
+        }
+    }
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}

@@ -1,0 +1,204 @@
+//! The embedded SQLite store: the default, for one instance.
+//!
+//! WAL with `synchronous=NORMAL` (a process crash loses nothing committed),
+//! foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for every write
+//! transaction. The SQL is shared with PostgreSQL (`twofold_store::sql`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use twofold_core::session::amr_to_text;
+use twofold_core::token::TokenHash;
+use twofold_core::{AccountId, Timestamp};
+use twofold_store::{
+    Account, AccountRow, NewAccount, NewSession, Session, SessionRow, Store, StoreError,
+    StoreResult, Tx, sql,
+};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A SQLite database file (or `sqlite::memory:` for nothing at all).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at a `sqlite:` URL.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+fn account(row: Option<AccountRow>) -> StoreResult<Option<Account>> {
+    row.map(Account::try_from).transpose()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Database(e.into()))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn count_accounts(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_ACCOUNTS)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn account_by_email(&self, normalized_email: &str) -> StoreResult<Option<Account>> {
+        account(
+            sqlx::query_as(sql::ACCOUNT_BY_EMAIL)
+                .bind(normalized_email)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        account(
+            sqlx::query_as(sql::ACCOUNT_BY_ID)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn session_by_token(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<Session>> {
+        let row: Option<SessionRow> = sqlx::query_as(sql::SESSION_BY_TOKEN)
+            .bind(token.as_bytes())
+            .bind(now.unix())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Session::try_from).transpose()
+    }
+
+    async fn touch_session(
+        &self,
+        id: Uuid,
+        now: Timestamp,
+        stale_before: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::TOUCH_SESSION)
+            .bind(now.unix())
+            .bind(id)
+            .bind(stale_before.unix())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl SqliteTx {
+    async fn insert_account_with(
+        &mut self,
+        statement: &'static str,
+        a: &NewAccount,
+    ) -> StoreResult<u64> {
+        Ok(sqlx::query(statement)
+            .bind(a.id)
+            .bind(a.email.as_str())
+            .bind(a.email.normalized())
+            .bind(a.role.as_str())
+            .bind(a.password_hash.as_deref())
+            .bind(a.created_at.unix())
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+}
+
+#[async_trait]
+impl Tx for SqliteTx {
+    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
+        self.insert_account_with(sql::INSERT_ACCOUNT, account)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_first_account(&mut self, account: &NewAccount) -> StoreResult<bool> {
+        // BEGIN IMMEDIATE already holds the database's write lock.
+        Ok(self
+            .insert_account_with(sql::INSERT_FIRST_ACCOUNT, account)
+            .await?
+            == 1)
+    }
+
+    async fn set_password_hash(&mut self, account: AccountId, phc: &str) -> StoreResult<()> {
+        sqlx::query(sql::SET_PASSWORD_HASH)
+            .bind(phc)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_session(&mut self, s: &NewSession) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_SESSION)
+            .bind(s.id)
+            .bind(s.token_hash.as_bytes())
+            .bind(s.account_id)
+            .bind(i64::from(u8::from(s.aal)))
+            .bind(amr_to_text(&s.amr))
+            .bind(s.created_at.unix())
+            .bind(s.expires_at.unix())
+            .bind(s.ip.as_deref())
+            .bind(s.user_agent.as_deref())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool> {
+        let deleted: Option<Uuid> = sqlx::query_scalar(sql::DELETE_SESSION)
+            .bind(id)
+            .bind(account)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(deleted.is_some())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! The conformance suite: what every backend must do, run against SQLite
+//! and PostgreSQL alike (see the `store_conformance` tests). Each case takes
+//! a fresh, migrated store and panics on a broken rule.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use twofold_core::email::Email;
+use twofold_core::session::{Aal, Amr};
+use twofold_core::token::SessionToken;
+use twofold_core::{Role, Timestamp};
+use uuid::Uuid;
+
+use crate::{NewAccount, NewSession, Store, StoreError};
+
+const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
+
+fn account(email: &str, role: Role) -> NewAccount {
+    NewAccount {
+        id: Uuid::now_v7(),
+        email: Email::parse(email).unwrap(),
+        role,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        created_at: T0,
+    }
+}
+
+async fn insert(store: &Arc<dyn Store>, new: &NewAccount) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    tx.insert_account(new).await?;
+    tx.commit().await
+}
+
+fn session(account: Uuid, token: &SessionToken, expires_at: Timestamp) -> NewSession {
+    NewSession {
+        id: Uuid::now_v7(),
+        token_hash: token.hash(),
+        account_id: account,
+        aal: Aal::One,
+        amr: vec![Amr::Pwd],
+        created_at: T0,
+        expires_at,
+        ip: Some("192.0.2.1".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
+    }
+}
+
+pub async fn accounts_round_trip(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+    let new = account("Alice@Example.com", Role::Admin);
+    insert(&store, &new).await.unwrap();
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+
+    let found = store
+        .account_by_email("alice@example.com")
+        .await
+        .unwrap()
+        .expect("found by normalized email");
+    assert_eq!(found.id, new.id);
+    assert_eq!(found.email, "Alice@Example.com");
+    assert_eq!(found.role, Role::Admin);
+    assert_eq!(found.created_at, T0);
+    assert_eq!(found.password_hash, new.password_hash);
+    assert_eq!(
+        store.account_by_id(new.id).await.unwrap().unwrap().id,
+        new.id
+    );
+    assert!(
+        store
+            .account_by_email("bob@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.account_by_id(Uuid::now_v7()).await.unwrap().is_none());
+
+    let mut tx = store.begin().await.unwrap();
+    tx.set_password_hash(new.id, "$argon2id$new").await.unwrap();
+    tx.commit().await.unwrap();
+    let found = store.account_by_id(new.id).await.unwrap().unwrap();
+    assert_eq!(found.password_hash.as_deref(), Some("$argon2id$new"));
+}
+
+pub async fn emails_are_unique_whatever_their_case(store: Arc<dyn Store>) {
+    insert(&store, &account("carol@example.com", Role::Member))
+        .await
+        .unwrap();
+    let again = insert(&store, &account("CAROL@example.COM", Role::Member)).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+}
+
+pub async fn a_dropped_transaction_changes_nothing(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_account(&account("dave@example.com", Role::Member))
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+    // And the database is usable afterwards (no lock left behind).
+    insert(&store, &account("dave@example.com", Role::Member))
+        .await
+        .unwrap();
+}
+
+pub async fn only_one_first_account_under_concurrency(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let created = tx
+                .insert_first_account(&account(&format!("owner{i}@example.com"), Role::Owner))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            created
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+}
+
+pub async fn sessions_are_found_by_token_hash_until_they_expire(store: Arc<dyn Store>) {
+    let owner = account("erin@example.com", Role::Owner);
+    insert(&store, &owner).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let expires = T0.plus(std::time::Duration::from_secs(3600));
+    let new = session(owner.id, &token, expires);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&new).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let found = store
+        .session_by_token(&token.hash(), T0)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(found.id, new.id);
+    assert_eq!(found.account_id, owner.id);
+    assert_eq!(found.account_email, "erin@example.com");
+    assert_eq!(found.account_role, Role::Owner);
+    assert_eq!(found.aal, Aal::One);
+    assert_eq!(found.amr, vec![Amr::Pwd]);
+    assert_eq!(found.last_seen_at, T0);
+    assert_eq!(found.expires_at, expires);
+    assert_eq!(found.privileged_until, None);
+    assert_eq!(found.ip.as_deref(), Some("192.0.2.1"));
+
+    let other = SessionToken::generate().unwrap();
+    assert!(
+        store
+            .session_by_token(&other.hash(), T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session_by_token(&token.hash(), expires)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn touching_a_session_writes_only_when_stale(store: Arc<dyn Store>) {
+    let owner = account("frank@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&session(
+        owner.id,
+        &token,
+        T0.plus(std::time::Duration::from_secs(86_400)),
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let id = store
+        .session_by_token(&token.hash(), T0)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let last_seen = |store: Arc<dyn Store>| {
+        let hash = token.hash();
+        async move {
+            store
+                .session_by_token(&hash, T0)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_seen_at
+                .unix()
+        }
+    };
+
+    // Seen at T0: a touch that only writes when last seen before T0-1 does nothing.
+    store
+        .touch_session(id, T0.plus(secs(30)), T0.minus(secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(last_seen(store.clone()).await, T0.unix());
+    store
+        .touch_session(id, T0.plus(secs(60)), T0)
+        .await
+        .unwrap();
+    assert_eq!(last_seen(store.clone()).await, T0.unix() + 60);
+}
+
+pub async fn a_session_is_deleted_only_by_its_account(store: Arc<dyn Store>) {
+    let alice = account("gina@example.com", Role::Member);
+    let bob = account("hank@example.com", Role::Member);
+    insert(&store, &alice).await.unwrap();
+    insert(&store, &bob).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let new = session(alice.id, &token, T0.plus(secs(3600)));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&new).await.unwrap();
+    assert!(!tx.delete_session(bob.id, new.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .session_by_token(&token.hash(), T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_session(alice.id, new.id).await.unwrap());
+    assert!(!tx.delete_session(alice.id, new.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .session_by_token(&token.hash(), T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn migrations_can_run_twice(store: Arc<dyn Store>) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+}
+
+fn secs(n: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(n)
+}
+
+/// Every case, by name, for the backends' test runners.
+#[macro_export]
+macro_rules! conformance_cases {
+    ($run:ident) => {
+        $run!(accounts_round_trip);
+        $run!(emails_are_unique_whatever_their_case);
+        $run!(a_dropped_transaction_changes_nothing);
+        $run!(only_one_first_account_under_concurrency);
+        $run!(sessions_are_found_by_token_hash_until_they_expire);
+        $run!(touching_a_session_writes_only_when_stale);
+        $run!(a_session_is_deleted_only_by_its_account);
+        $run!(migrations_can_run_twice);
+    };
+}

@@ -1,0 +1,142 @@
+//! The rows the store reads and writes, in domain types.
+//!
+//! `*Row` types mirror the columns (integers for times) and are what sqlx
+//! decodes; the models convert from them, refusing values no code writes.
+
+use twofold_core::email::Email;
+use twofold_core::session::{Aal, Amr, amr_from_text};
+use twofold_core::{AccountId, Role, Timestamp};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// An account as stored.
+#[derive(Clone)]
+pub struct Account {
+    pub id: AccountId,
+    /// As the person typed it (trimmed).
+    pub email: String,
+    pub role: Role,
+    /// Argon2id PHC string; `None` for an account that cannot use a password.
+    pub password_hash: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+#[doc(hidden)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: row.id,
+            email: row.email,
+            role: row
+                .role
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
+            password_hash: row.password_hash,
+            created_at: row.created_at.into(),
+        })
+    }
+}
+
+/// What it takes to create an account.
+pub struct NewAccount {
+    pub id: AccountId,
+    pub email: Email,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A server-side session, joined with what requests need of its account.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Public id (listing, revoking); never the token.
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub account_email: String,
+    pub account_role: Role,
+    pub aal: Aal,
+    pub amr: Vec<Amr>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// End of the step-up window; `None` until the first proof.
+    pub privileged_until: Option<Timestamp>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+#[doc(hidden)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub account_email: String,
+    pub account_role: String,
+    pub aal: i64,
+    pub amr: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub privileged_until: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("session {} {what}", row.id));
+        Ok(Session {
+            id: row.id,
+            account_id: row.account_id,
+            account_role: row.account_role.parse().map_err(|_| corrupt("role"))?,
+            account_email: row.account_email,
+            aal: Aal::from_level(row.aal).ok_or_else(|| corrupt("aal"))?,
+            amr: amr_from_text(&row.amr),
+            created_at: row.created_at.into(),
+            last_seen_at: row.last_seen_at.into(),
+            expires_at: row.expires_at.into(),
+            privileged_until: row.privileged_until.map(Timestamp::from),
+            ip: row.ip,
+            user_agent: row.user_agent,
+        })
+    }
+}
+
+/// What it takes to create a session. The token itself never reaches the
+/// store: only its hash.
+pub struct NewSession {
+    pub id: Uuid,
+    pub token_hash: twofold_core::token::TokenHash,
+    pub account_id: AccountId,
+    pub aal: Aal,
+    pub amr: Vec<Amr>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}

@@ -1,0 +1,39 @@
+//! SQL text both backends run as is: the dialects agree on `$n` parameters,
+//! `RETURNING` and `ON CONFLICT`, and every time is an integer of seconds.
+//! Where they differ, the backend crate has its own statement.
+
+pub const COUNT_ACCOUNTS: &str = "SELECT COUNT(*) FROM accounts";
+
+pub const ACCOUNT_BY_EMAIL: &str =
+    "SELECT id, email, role, password_hash, created_at FROM accounts WHERE email_normalized = $1";
+
+pub const ACCOUNT_BY_ID: &str =
+    "SELECT id, email, role, password_hash, created_at FROM accounts WHERE id = $1";
+
+pub const INSERT_ACCOUNT: &str = "INSERT INTO accounts \
+     (id, email, email_normalized, role, password_hash, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Inserts only into an empty table. On SQLite the write lock taken by
+/// `BEGIN IMMEDIATE` makes this atomic; PostgreSQL locks the table first.
+pub const INSERT_FIRST_ACCOUNT: &str = "INSERT INTO accounts \
+     (id, email, email_normalized, role, password_hash, created_at) \
+     SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM accounts)";
+
+pub const SET_PASSWORD_HASH: &str = "UPDATE accounts SET password_hash = $1 WHERE id = $2";
+
+pub const SESSION_BY_TOKEN: &str = "SELECT s.id, s.account_id, a.email AS account_email, \
+     a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
+     s.privileged_until, s.ip, s.user_agent \
+     FROM sessions s JOIN accounts a ON a.id = s.account_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2";
+
+pub const INSERT_SESSION: &str = "INSERT INTO sessions \
+     (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, ip, user_agent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)";
+
+pub const TOUCH_SESSION: &str =
+    "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3";
+
+pub const DELETE_SESSION: &str =
+    "DELETE FROM sessions WHERE id = $1 AND account_id = $2 RETURNING id";

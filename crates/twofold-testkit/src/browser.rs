@@ -1,0 +1,169 @@
+//! Real Chromium over WebDriver (Debian's `chromium` + `chromedriver`,
+//! driven by fantoccini). Every wait has its own timeout; a failed step saves
+//! a screenshot under `target/test-artifacts/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tempfile::TempDir;
+
+/// A step's failure, with what was being done.
+pub type Step<T> = Result<T, String>;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(10);
+
+pub struct Browser {
+    pub client: Client,
+    name: String,
+    _driver: tokio::process::Child,
+    _profile: TempDir,
+}
+
+fn artifacts() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/test-artifacts"
+    ))
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium; `name` names screenshots.
+    pub async fn start(name: &str) -> Self {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists(),
+            "{CHROMEDRIVER} is missing: run ./scripts/test, which installs chromium and chromium-driver"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = tokio::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+                         format!("--user-data-dir={}", profile.path().display())],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("no WebDriver session: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Self {
+            client,
+            name: name.to_owned(),
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn goto(&self, url: &str) -> Step<()> {
+        self.client
+            .goto(url)
+            .await
+            .map_err(|e| format!("goto {url}: {e}"))
+    }
+
+    /// Waits (up to 10 s) for an element matching `css`.
+    pub async fn find(&self, css: &str) -> Step<Element> {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("waiting for {css}: {e}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> Step<()> {
+        let field = self.find(css).await?;
+        field
+            .clear()
+            .await
+            .map_err(|e| format!("clear {css}: {e}"))?;
+        field
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("type into {css}: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) -> Step<()> {
+        self.find(css)
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("click {css}: {e}"))
+    }
+
+    pub async fn text(&self, css: &str) -> Step<String> {
+        self.find(css)
+            .await?
+            .text()
+            .await
+            .map_err(|e| format!("text of {css}: {e}"))
+    }
+
+    /// Waits (up to 10 s) until the page's path is `path`.
+    pub async fn wait_for_path(&self, path: &str) -> Step<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let url = self
+                .client
+                .current_url()
+                .await
+                .map_err(|e| format!("current url: {e}"))?;
+            if url.path() == path {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("expected to reach {path}, still at {url}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Ends the session; on a failed run, saves a screenshot and panics.
+    pub async fn finish(self, outcome: Step<()>) {
+        if let Err(failure) = &outcome {
+            let dir = artifacts();
+            let _ = std::fs::create_dir_all(&dir);
+            let file = dir.join(format!("{}.png", self.name));
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(&file, png);
+            }
+            let _ = self.client.close().await;
+            panic!(
+                "browser test failed: {failure}\n(screenshot: {})",
+                file.display()
+            );
+        }
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,86 @@
+//! The real twofold server, in process, on a free port of `localhost`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use twofold_app::{App, PasswordHashing, Policy};
+use twofold_core::Timestamp;
+use twofold_core::password::PasswordHasher;
+use twofold_server::{AppState, WebConfig};
+
+use crate::{ManualClock, TestDb};
+
+/// 2023-11-14T22:13:20Z: where every test's clock starts.
+pub const START: Timestamp = Timestamp::from_unix(1_700_000_000);
+
+pub struct TestServer {
+    /// `http://localhost:PORT`: also the public URL (WebAuthn needs a name).
+    pub base: String,
+    pub addr: SocketAddr,
+    pub clock: Arc<ManualClock>,
+    pub app: App,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// A server with the default policy on `db`.
+    pub async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, Policy::default()).await
+    }
+
+    pub async fn start_with(db: &TestDb, policy: Policy) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://localhost:{}", addr.port());
+        let clock = Arc::new(ManualClock::at(START));
+        let app = App::new(
+            db.store().await,
+            clock.clone(),
+            PasswordHashing::new(PasswordHasher::new().unwrap(), 2),
+            policy,
+        );
+        let state = AppState {
+            app: app.clone(),
+            web: Arc::new(WebConfig::from_public_url(&url::Url::parse(&base).unwrap())),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(twofold_server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            addr,
+            clock,
+            app,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with its own cookie jar, as one browser would have.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Settings: every one has a default, a TOML name and an environment
+//! variable (`TWOFOLD_` + the name in upper case). Precedence: flags >
+//! environment > TOML file > defaults. A bad value names its setting.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use twofold_app::{Policy, Signup};
+use twofold_core::session::SessionLifetimes;
+use url::Url;
+
+/// Every setting twofold reads, with its default ("" = unset).
+const SETTINGS: &[(&str, &str)] = &[
+    ("listen", "127.0.0.1:8080"),
+    ("data_dir", "./twofold-data"),
+    ("database_url", ""),
+    ("public_url", "http://localhost:8080"),
+    ("secret_key_file", ""),
+    ("secret_key", ""),
+    ("signup", "closed"),
+    ("session_lifetime", "12h"),
+    ("remember_me_lifetime", "30d"),
+    ("log_format", "pretty"),
+    ("hash_concurrency", "0"),
+];
+
+/// A setting that could not be used; printed as one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting `{name}` ({env}): {reason}")]
+pub struct SettingError {
+    pub name: String,
+    pub env: String,
+    pub reason: String,
+}
+
+impl SettingError {
+    fn new(name: &str, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            env: env_name(name),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Everything the binary needs, parsed.
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub public_url: Url,
+    pub secret_key_file: Option<PathBuf>,
+    pub secret_key: Option<SecretString>,
+    pub policy: Policy,
+    pub log_format: LogFormat,
+    /// Argon2id runs at once; 0 in the file means "one per core".
+    pub hash_concurrency: usize,
+}
+
+fn env_name(name: &str) -> String {
+    format!("TWOFOLD_{}", name.to_uppercase())
+}
+
+/// Collects the raw values by precedence, then parses them.
+///
+/// `flags` are (name, value) pairs given on the command line; `env` looks up
+/// an environment variable (a parameter so tests need not mutate the process).
+pub fn load(
+    config_file: Option<&Path>,
+    flags: &[(&str, Option<String>)],
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, SettingError> {
+    let mut raw: BTreeMap<&str, String> = SETTINGS
+        .iter()
+        .map(|(name, default)| (*name, (*default).to_owned()))
+        .collect();
+    if let Some(path) = config_file {
+        for (name, value) in read_toml(path)? {
+            let known = SETTINGS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, _)| *n)
+                .ok_or_else(|| {
+                    SettingError::new(&name, format!("unknown setting in {}", path.display()))
+                })?;
+            raw.insert(known, value);
+        }
+    }
+    for (name, _) in SETTINGS {
+        if let Some(value) = env(&env_name(name)) {
+            raw.insert(name, value);
+        }
+    }
+    for (name, value) in flags {
+        if let Some(value) = value {
+            raw.insert(name, value.clone());
+        }
+    }
+    parse(&raw)
+}
+
+fn read_toml(path: &Path) -> Result<Vec<(String, String)>, SettingError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SettingError::new("config", format!("cannot read {}: {e}", path.display())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        SettingError::new("config", format!("{}: {}", path.display(), e.message()))
+    })?;
+    table
+        .into_iter()
+        .map(|(name, value)| {
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(SettingError::new(
+                        &name,
+                        format!("expected a string or number, found {}", other.type_str()),
+                    ));
+                }
+            };
+            Ok((name, text))
+        })
+        .collect()
+}
+
+fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
+    let get = |name: &str| raw.get(name).map(String::as_str).unwrap_or("");
+    let optional = |name: &str| Some(get(name)).filter(|v| !v.is_empty()).map(str::to_owned);
+
+    let listen = get("listen")
+        .parse()
+        .map_err(|_| SettingError::new("listen", "expected an address such as 127.0.0.1:8080"))?;
+    let public_url = parse_public_url(get("public_url"))?;
+    let data_dir = PathBuf::from(get("data_dir"));
+    if data_dir.as_os_str().is_empty() {
+        return Err(SettingError::new("data_dir", "must not be empty"));
+    }
+    let database_url = optional("database_url");
+    if let Some(url) = &database_url
+        && twofold_server::boot::Backend::of(url).is_err()
+    {
+        return Err(SettingError::new(
+            "database_url",
+            "must start with sqlite: or postgres://",
+        ));
+    }
+    let signup = match get("signup") {
+        "closed" => Signup::Closed,
+        "open" => Signup::Open,
+        _ => return Err(SettingError::new("signup", "expected closed or open")),
+    };
+    let log_format = match get("log_format") {
+        "pretty" => LogFormat::Pretty,
+        "json" => LogFormat::Json,
+        _ => return Err(SettingError::new("log_format", "expected pretty or json")),
+    };
+    let hash_concurrency = match get("hash_concurrency").parse::<usize>() {
+        Ok(0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Ok(n) if n <= 256 => n,
+        _ => {
+            return Err(SettingError::new(
+                "hash_concurrency",
+                "expected a whole number from 0 (one per core) to 256",
+            ));
+        }
+    };
+    Ok(Settings {
+        listen,
+        data_dir,
+        database_url,
+        public_url,
+        secret_key_file: optional("secret_key_file").map(PathBuf::from),
+        secret_key: optional("secret_key").map(SecretString::from),
+        policy: Policy {
+            signup,
+            sessions: SessionLifetimes {
+                default: duration("session_lifetime", get("session_lifetime"))?,
+                remembered: duration("remember_me_lifetime", get("remember_me_lifetime"))?,
+            },
+        },
+        log_format,
+        hash_concurrency,
+    })
+}
+
+fn parse_public_url(text: &str) -> Result<Url, SettingError> {
+    let url = Url::parse(text).map_err(|e| SettingError::new("public_url", e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(SettingError::new(
+            "public_url",
+            "expected an http:// or https:// URL such as https://auth.example.com",
+        ));
+    }
+    Ok(url)
+}
+
+/// `90s`, `5m`, `12h`, `30d`; at least one second.
+pub fn duration(name: &str, text: &str) -> Result<Duration, SettingError> {
+    let bad = || SettingError::new(name, "expected a duration such as 90s, 5m, 12h or 30d");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let seconds = number.checked_mul(unit_secs).ok_or_else(bad)?;
+    if seconds == 0 {
+        return Err(SettingError::new(name, "must be at least 1s"));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_alone_make_a_working_configuration() {
+        let s = load(None, &[], no_env).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./twofold-data"));
+        assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
+        assert_eq!(s.policy.signup, Signup::Closed);
+        assert!(s.database_url.is_none());
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("twofold.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1111\"\nsignup = \"open\"\ndata_dir = \"/from/file\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| match name {
+            "TWOFOLD_LISTEN" => Some("127.0.0.1:2222".to_owned()),
+            "TWOFOLD_DATA_DIR" => Some("/from/env".to_owned()),
+            _ => None,
+        };
+        let s = load(
+            Some(&file),
+            &[("listen", Some("127.0.0.1:3333".into()))],
+            env,
+        )
+        .unwrap();
+        assert_eq!(s.listen.port(), 3333);
+        assert_eq!(s.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(s.policy.signup, Signup::Open);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_setting_and_variable() {
+        let env = |name: &str| (name == "TWOFOLD_LISTEN").then(|| "not an address".to_owned());
+        let e = load(None, &[], env).unwrap_err();
+        assert_eq!(e.name, "listen");
+        assert!(e.to_string().contains("TWOFOLD_LISTEN"), "{e}");
+        let e = load(None, &[("public_url", Some("ftp://x".into()))], no_env).unwrap_err();
+        assert_eq!(e.name, "public_url");
+    }
+
+    #[test]
+    fn unknown_file_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("twofold.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:1111\"\n").unwrap();
+        assert_eq!(load(Some(&file), &[], no_env).unwrap_err().name, "lisen");
+    }
+
+    #[test]
+    fn durations_take_a_unit_and_at_least_a_second() {
+        assert_eq!(duration("x", "90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(duration("x", "5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("x", "12h").unwrap(), Duration::from_secs(43_200));
+        assert_eq!(
+            duration("x", "30d").unwrap(),
+            Duration::from_secs(2_592_000)
+        );
+        assert_eq!(duration("x", "1s").unwrap(), Duration::from_secs(1));
+        for bad in [
+            "",
+            "0s",
+            "5",
+            "m",
+            "5 m",
+            "-5m",
+            "5w",
+            "99999999999999999999d",
+        ] {
+            assert!(duration("x", bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The released binary, as operators and outside checks drive it.
+
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use twofold_testkit::{Backend, TestDb};
+
+use crate::PASSWORD;
+
+const BIN: &str = env!("CARGO_BIN_EXE_twofold");
+
+/// Runs the binary with only the given `TWOFOLD_*` variables set.
+fn twofold(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TWOFOLD_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn key_generate_prints_a_fresh_key_or_writes_a_private_file() {
+    let a = twofold(&["key", "generate"], &[], None);
+    let b = twofold(&["key", "generate"], &[], None);
+    assert!(a.status.success());
+    let key = String::from_utf8(a.stdout).unwrap();
+    assert_eq!(key.trim().len(), 43, "{key}");
+    assert_ne!(key, String::from_utf8(b.stdout).unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key");
+    let out = twofold(
+        &["key", "generate", "--out", path.to_str().unwrap()],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "the key goes to the file only");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let again = twofold(
+        &["key", "generate", "--out", path.to_str().unwrap()],
+        &[],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1), "never overwrites a key");
+}
+
+#[test]
+fn a_bad_setting_stops_with_one_line_and_exit_code_2() {
+    for (name, value, setting) in [
+        ("TWOFOLD_LISTEN", "nowhere", "listen"),
+        ("TWOFOLD_PUBLIC_URL", "not a url", "public_url"),
+        ("TWOFOLD_DATABASE_URL", "mysql://x", "database_url"),
+        ("TWOFOLD_SESSION_LIFETIME", "0s", "session_lifetime"),
+        ("TWOFOLD_SIGNUP", "maybe", "signup"),
+    ] {
+        let out = twofold(&["serve"], &[(name, value)], None);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("`{setting}`")) && err.contains(name),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_mode_refuses_to_start_without_a_key_and_says_how_to_make_one() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let out = twofold(&["migrate"], &[("TWOFOLD_DATABASE_URL", &db.url)], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("twofold key generate"), "{err}");
+
+    let key = db.path("key");
+    let made = twofold(
+        &["key", "generate", "--out", key.to_str().unwrap()],
+        &[],
+        None,
+    );
+    assert!(made.status.success());
+    let env = [
+        ("TWOFOLD_DATABASE_URL", db.url.as_str()),
+        ("TWOFOLD_SECRET_KEY_FILE", key.to_str().unwrap()),
+    ];
+    let out = twofold(&["migrate"], &env, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created = twofold(
+        &[
+            "user",
+            "create",
+            "--email",
+            "pg@example.com",
+            "--role",
+            "owner",
+            "--password-stdin",
+        ],
+        &env,
+        Some("correct horse battery\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+}
+
+#[test]
+fn user_create_reads_the_password_from_stdin_and_refuses_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [("TWOFOLD_DATA_DIR", data.to_str().unwrap())];
+    let create = |email: &str, role: &str, password: &str| {
+        twofold(
+            &[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            &env,
+            Some(password),
+        )
+    };
+    let out = create("Admin@Example.com", "admin", "correct horse battery\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("admin account Admin@Example.com"));
+    let key_mode = std::fs::metadata(data.join("key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(key_mode, 0o600);
+
+    let dup = create("admin@example.com", "member", "another password\n");
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(stderr(&dup).contains("already exists"), "{}", stderr(&dup));
+    let short = create("new@example.com", "member", "short\n");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("at least 8 characters"));
+    let role = create("new@example.com", "root", "correct horse battery\n");
+    assert_eq!(role.status.code(), Some(1));
+}
+
+/// `twofold serve` on the embedded default: key and database created in the
+/// data folder, `/healthz` answers, a CLI-created user signs in, SIGTERM
+/// stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_on_the_embedded_default_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("twofold-data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let env = [
+        ("TWOFOLD_DATA_DIR", data.to_str().unwrap()),
+        ("TWOFOLD_LISTEN", listen.as_str()),
+    ];
+    let created = twofold(
+        &[
+            "user",
+            "create",
+            "--email",
+            "cli@example.com",
+            "--role",
+            "owner",
+            "--password-stdin",
+        ],
+        &env,
+        Some("correct horse battery"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("serve")
+        .envs(env)
+        .env("TWOFOLD_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no /healthz within 20 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(data.join("twofold.db").exists());
+    let response = client
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({"email": "cli@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let pid = child.id().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut logs = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut logs)
+        .await
+        .unwrap();
+    assert!(
+        logs.lines().all(|l| l.starts_with('{')),
+        "JSON logs: {logs}"
+    );
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(!logs.contains(PASSWORD), "a password reached the logs");
+}

@@ -1,0 +1,94 @@
+//! All of twofold's integration tests, in one binary: the store conformance
+//! suite on both backends, the JSON API, bad input, the CLI, and the pages
+//! in a real browser.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod bad_input;
+mod browser;
+mod cli;
+mod conformance;
+mod pages;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use twofold_testkit::TestServer;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Status and JSON body (or `null` when the body is not JSON).
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+pub async fn post(
+    client: &Client,
+    server: &TestServer,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    read(
+        client
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn get_bearer(
+    client: &Client,
+    server: &TestServer,
+    path: &str,
+    token: &str,
+) -> (StatusCode, Value) {
+    read(
+        client
+            .get(server.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Creates the instance's first account (the owner) through the API.
+pub async fn create_owner(server: &TestServer, email: &str) {
+    let (status, body) = post(
+        &server.client(),
+        server,
+        "/api/v1/accounts",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// Signs in through the API and returns the bearer token.
+pub async fn sign_in(server: &TestServer, email: &str) -> String {
+    let (status, body) = post(
+        &server.client(),
+        server,
+        "/api/v1/sessions",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// Asserts the API's error shape and returns the code.
+pub fn error_code(body: &Value) -> &str {
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "not an API error body: {body}"
+    );
+    body["error"]["code"].as_str().unwrap()
+}
