@@ -2,7 +2,9 @@
 //! operator's `user create`.
 
 use secrecy::SecretString;
+use serde_json::json;
 use twofold_core::Role;
+use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::NewPassword;
 use twofold_store::{Account, NewAccount, StoreError};
@@ -24,15 +26,28 @@ impl App {
         Ok(self.store.count_accounts().await? == 0)
     }
 
-    /// Creates an account with any role (CLI, administration).
-    pub async fn create_account(&self, request: NewAccountRequest) -> AppResult<Account> {
+    /// Creates an account with any role, on behalf of `actor` (the CLI, or
+    /// an administrator).
+    pub async fn create_account(
+        &self,
+        request: NewAccountRequest,
+        actor: Actor,
+        ctx: &RequestContext,
+    ) -> AppResult<Account> {
         let email = Email::parse(&request.email)?;
         let password = request.password.map(NewPassword::parse).transpose()?;
         let new = self.new_account(email, password, request.role).await?;
         let mut tx = self.store.begin().await?;
         tx.insert_account(&new).await.map_err(email_taken)?;
+        let event = self.event(
+            EventKind::AccountCreated,
+            Some(new.id),
+            actor,
+            ctx,
+            json!({ "role": new.role }),
+        );
+        self.audit(&mut *tx, event).await?;
         tx.commit().await?;
-        tracing::info!(target: "security", account_id = %new.id, role = %new.role, "account created");
         Ok(self.created(new))
     }
 
@@ -43,13 +58,13 @@ impl App {
         &self,
         email: &str,
         password: SecretString,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
     ) -> AppResult<Account> {
         let open = self.policy.signup == Signup::Open;
         if !open && !self.needs_setup().await? {
             return Err(AppError::Forbidden("sign-up is closed on this instance"));
         }
-        self.register(email, password, open).await
+        self.register(email, password, open, ctx).await
     }
 
     /// Creates the first account, as owner; when the instance already has
@@ -59,6 +74,7 @@ impl App {
         email: &str,
         password: SecretString,
         members_allowed: bool,
+        ctx: &RequestContext,
     ) -> AppResult<Account> {
         let email = Email::parse(email)?;
         let password = NewPassword::parse(password)?;
@@ -73,8 +89,15 @@ impl App {
             new.role = Role::Member;
             tx.insert_account(&new).await.map_err(email_taken)?;
         }
+        let event = self.event(
+            EventKind::AccountCreated,
+            Some(new.id),
+            Actor::Myself,
+            ctx,
+            json!({ "role": new.role }),
+        );
+        self.audit(&mut *tx, event).await?;
         tx.commit().await?;
-        tracing::info!(target: "security", account_id = %new.id, role = %new.role, "account created");
         Ok(self.created(new))
     }
 

@@ -18,6 +18,12 @@ pub enum AppError {
     /// Wrong email or password (deliberately not saying which).
     #[error("email or password is incorrect")]
     InvalidCredentials,
+    /// A step-up proof was wrong (or the current password, on a change).
+    #[error("the password or code is incorrect")]
+    WrongProof,
+    /// A security change needs a fresh proof on this session first.
+    #[error("confirm it is you first: this change needs a fresh password or code")]
+    ReauthRequired,
     /// No valid session or token.
     #[error("sign in first")]
     Unauthenticated,

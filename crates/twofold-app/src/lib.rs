@@ -3,9 +3,13 @@
 //! CLI all call these, so every rule lives in one place.
 
 mod accounts;
+mod audit;
 mod error;
+mod events;
 mod hashing;
+mod password;
 mod sessions;
+mod step_up;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +20,10 @@ use twofold_store::Store;
 
 pub use accounts::NewAccountRequest;
 pub use error::{AppError, AppResult};
+pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
 pub use sessions::{IssuedSession, SignInOutcome};
+pub use step_up::Proof;
 
 /// Who may create an account through `POST /api/v1/accounts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +39,8 @@ pub enum Signup {
 pub struct Policy {
     pub signup: Signup,
     pub sessions: SessionLifetimes,
+    /// How long a step-up proof keeps the session privileged.
+    pub step_up_window: Duration,
 }
 
 impl Default for Policy {
@@ -43,6 +51,7 @@ impl Default for Policy {
                 default: Duration::from_secs(12 * 3600),
                 remembered: Duration::from_secs(30 * 86_400),
             },
+            step_up_window: Duration::from_secs(5 * 60),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Signing in and out, and recognising a session on each request.
 
 use secrecy::SecretString;
+use serde_json::json;
+use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::Verification;
 use twofold_core::session::{Aal, Amr, TOUCH_INTERVAL, should_touch};
@@ -8,6 +10,7 @@ use twofold_core::token::SessionToken;
 use twofold_store::{Account, NewSession, Session};
 use uuid::Uuid;
 
+use crate::audit::password_keys;
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// A new session and the token that names it; the token is shown once.
@@ -29,7 +32,8 @@ const MAX_USER_AGENT: usize = 512;
 
 impl App {
     /// Email + password sign-in. Unknown email and wrong password give the
-    /// same error after the same work (a dummy hash is verified).
+    /// same error after the same work (a dummy hash is verified), and both
+    /// count against the limits of that email and of the client address.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -37,18 +41,45 @@ impl App {
         remember_me: bool,
         ctx: &RequestContext,
     ) -> AppResult<SignInOutcome> {
-        // A malformed email cannot name an account: answer as for a wrong
-        // password, after the same work.
-        let account = match Email::parse(email) {
+        let parsed = Email::parse(email);
+        let email_key = match &parsed {
+            Ok(email) => email.normalized().to_owned(),
+            Err(_) => email.trim().to_lowercase(),
+        };
+        let keys = password_keys(&email_key, ctx);
+        // A malformed email cannot name an account: it is answered as a
+        // wrong password, after the same work.
+        let account = match &parsed {
             Ok(email) => self.store.account_by_email(email.normalized()).await?,
             Err(_) => None,
         };
+        let account_id = account.as_ref().map(|a| a.id);
+        if let Err(e) = self.check_limits(&keys).await {
+            let event = self.event(
+                EventKind::SignInThrottled,
+                account_id,
+                Actor::Anonymous,
+                ctx,
+                json!({}),
+            );
+            self.record_event(event).await?;
+            tracing::warn!(target: "security", account_id = ?account_id, "sign-in throttled");
+            return Err(e);
+        }
         let stored = account.as_ref().and_then(|a| a.password_hash.clone());
         let verification = self.passwords.verify(stored, password.clone()).await?;
         let (account, needs_rehash) = match (account, verification) {
             (Some(account), Verification::Valid { needs_rehash }) => (account, needs_rehash),
             _ => {
-                tracing::info!(target: "security", "sign-in failed");
+                // No email in the detail: people type passwords into it.
+                let event = self.event(
+                    EventKind::SignInFailed,
+                    account_id,
+                    Actor::Anonymous,
+                    ctx,
+                    json!({}),
+                );
+                self.record_failure(&keys, event).await?;
                 return Err(AppError::InvalidCredentials);
             }
         };
@@ -75,8 +106,15 @@ impl App {
                 ctx,
             )
             .await?;
+        let event = self.event(
+            EventKind::SignInSucceeded,
+            Some(account.id),
+            Actor::Myself,
+            ctx,
+            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
+        );
+        self.audit(&mut *tx, event).await?;
         tx.commit().await?;
-        tracing::info!(target: "security", account_id = %account.id, "signed in");
         Ok(SignInOutcome::Active(issued))
     }
 
@@ -87,11 +125,19 @@ impl App {
         password: SecretString,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
-        let account = self.register(email, password, false).await?;
+        let account = self.register(email, password, false, ctx).await?;
         let mut tx = self.store.begin().await?;
         let issued = self
             .issue_session(&mut *tx, &account, Aal::One, vec![Amr::Pwd], false, ctx)
             .await?;
+        let event = self.event(
+            EventKind::SignInSucceeded,
+            Some(account.id),
+            Actor::Myself,
+            ctx,
+            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
+        );
+        self.audit(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(issued)
     }
@@ -114,13 +160,68 @@ impl App {
         Ok(session)
     }
 
-    /// Ends this session.
+    /// Ends this session (signing out is not a revocation: no audit row).
     pub async fn sign_out(&self, session: &Session) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         tx.delete_session(session.account_id, session.id).await?;
         tx.commit().await?;
         tracing::info!(target: "security", account_id = %session.account_id, "signed out");
         Ok(())
+    }
+
+    /// The account's live sessions, newest first.
+    pub async fn sessions(&self, session: &Session) -> AppResult<Vec<Session>> {
+        Ok(self
+            .store
+            .sessions_of(session.account_id, self.clock.now())
+            .await?)
+    }
+
+    /// Revokes one of the caller's sessions (possibly this one).
+    pub async fn revoke_session(
+        &self,
+        session: &Session,
+        id: Uuid,
+        ctx: &RequestContext,
+    ) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        if !tx.delete_session(session.account_id, id).await? {
+            return Err(AppError::NotFound("no such session"));
+        }
+        let event = self.event(
+            EventKind::SessionRevoked,
+            Some(session.account_id),
+            Actor::Myself,
+            ctx,
+            json!({ "session_id": id }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes every session of the caller but this one; returns how many.
+    pub async fn revoke_other_sessions(
+        &self,
+        session: &Session,
+        ctx: &RequestContext,
+    ) -> AppResult<u64> {
+        let mut tx = self.store.begin().await?;
+        let count = tx
+            .delete_other_sessions(session.account_id, session.id)
+            .await?;
+        if count > 0 {
+            let event = self.event(
+                EventKind::SessionRevoked,
+                Some(session.account_id),
+                Actor::Myself,
+                ctx,
+                json!({ "others": count }),
+            );
+            self.audit(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(count)
     }
 
     async fn issue_session(

@@ -5,11 +5,14 @@
 //! any instant; nothing here reads the clock, the network or the database.
 
 pub mod account;
+pub mod audit;
 pub mod clock;
+pub mod device;
 pub mod email;
 pub mod key;
 pub mod password;
 pub mod session;
+pub mod throttle;
 pub mod token;
 
 pub use account::{AccountId, Role};

@@ -58,6 +58,12 @@ impl From<AppError> for ApiError {
             AppError::InvalidCredentials => {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
             }
+            AppError::WrongProof => {
+                Self::new(StatusCode::FORBIDDEN, "invalid_credentials", message)
+            }
+            AppError::ReauthRequired => {
+                Self::new(StatusCode::FORBIDDEN, "reauth_required", message)
+            }
             AppError::Unauthenticated => {
                 Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
             }

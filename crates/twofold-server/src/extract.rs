@@ -12,6 +12,7 @@ use axum_extra::extract::CookieJar;
 use twofold_app::{AppError, RequestContext};
 use twofold_store::Session;
 
+use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -74,14 +75,25 @@ fn body_rejection(status: StatusCode, text: String) -> ApiError {
 /// The client facts recorded with a session: peer address and user agent.
 pub struct Client(pub RequestContext);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .map(|ConnectInfo(addr)| {
+                client_ip(addr.ip(), &forwarded, &state.web.trusted_proxies).to_string()
+            });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -113,6 +125,57 @@ impl FromRequestParts<AppState> for ApiSession {
                 .ok_or(AppError::Unauthenticated)?,
         };
         Ok(ApiSession(state.app.authenticate(&token).await?))
+    }
+}
+
+/// A caller whose step-up window is open: the guard of every security
+/// change (`403 reauth_required` otherwise). The use cases check it again,
+/// so a page or a future caller cannot skip it.
+pub struct RequireStepUp(pub Session);
+
+impl FromRequestParts<AppState> for RequireStepUp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ApiSession(session) = ApiSession::from_request_parts(parts, state).await?;
+        state.app.require_step_up(&session)?;
+        Ok(RequireStepUp(session))
+    }
+}
+
+/// `Path<T>` whose rejections answer in the API's error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.body_text()))
+    }
+}
+
+/// `Query<T>` whose rejections answer in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::invalid_request(format!("invalid query string: {e}")))
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod boot;
+pub mod client_ip;
 mod cookies;
 mod error;
 mod extract;

@@ -14,6 +14,8 @@ pub struct WebConfig {
     /// The public URL is https: cookies get `Secure` and the `__Host-`
     /// prefix, and responses carry HSTS.
     pub https: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`trusted_proxies`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl WebConfig {
@@ -21,6 +23,7 @@ impl WebConfig {
         Self {
             origin: url.origin().ascii_serialization(),
             https: url.scheme() == "https",
+            trusted_proxies: Vec::new(),
         }
     }
 

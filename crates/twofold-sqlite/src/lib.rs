@@ -14,8 +14,8 @@ use twofold_core::session::amr_to_text;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{
-    Account, AccountRow, NewAccount, NewSession, Session, SessionRow, Store, StoreError,
-    StoreResult, Tx, sql,
+    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, Failures, NewAccount, NewSession,
+    Session, SessionRow, Store, StoreError, StoreResult, Tx, sql,
 };
 use uuid::Uuid;
 
@@ -108,6 +108,38 @@ impl Store for SqliteStore {
         row.map(Session::try_from).transpose()
     }
 
+    async fn sessions_of(&self, account: AccountId, now: Timestamp) -> StoreResult<Vec<Session>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(sql::SESSIONS_OF_ACCOUNT)
+            .bind(account)
+            .bind(now.unix())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(Session::try_from).collect()
+    }
+
+    async fn events(&self, query: &EventQuery) -> StoreResult<Vec<AuditEvent>> {
+        let rows: Vec<AuditEventRow> = sqlx::query_as(sql::EVENTS)
+            .bind(query.account_id)
+            .bind(query.kind.map(|k| k.as_str()))
+            .bind(query.before)
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(AuditEvent::try_from).collect()
+    }
+
+    async fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Failures> {
+        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql::COUNT_FAILURES)
+            .bind(key)
+            .bind(since.unix())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Failures {
+            count: u64::try_from(count).unwrap_or(0),
+            oldest: oldest.map(Timestamp::from),
+        })
+    }
+
     async fn touch_session(
         &self,
         id: Uuid,
@@ -195,6 +227,59 @@ impl Tx for SqliteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         Ok(deleted.is_some())
+    }
+
+    async fn set_privileged_until(&mut self, session: Uuid, until: Timestamp) -> StoreResult<()> {
+        sqlx::query(sql::SET_PRIVILEGED_UNTIL)
+            .bind(until.unix())
+            .bind(session)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_other_sessions(&mut self, account: AccountId, keep: Uuid) -> StoreResult<u64> {
+        Ok(sqlx::query(sql::DELETE_OTHER_SESSIONS)
+            .bind(account)
+            .bind(keep)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+
+    async fn insert_event(&mut self, e: &AuditEvent) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_EVENT)
+            .bind(e.id)
+            .bind(e.at.unix())
+            .bind(e.account_id)
+            .bind(e.actor.kind())
+            .bind(e.actor.account())
+            .bind(e.kind.as_str())
+            .bind(e.ip.as_deref())
+            .bind(e.user_agent.as_deref())
+            .bind(&e.detail)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_failure(
+        &mut self,
+        key: &str,
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::PRUNE_FAILURES)
+            .bind(key)
+            .bind(forget_before.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(sql::INSERT_FAILURE)
+            .bind(key)
+            .bind(at.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

@@ -11,7 +11,9 @@ use twofold_core::token::SessionToken;
 use twofold_core::{Role, Timestamp};
 use uuid::Uuid;
 
-use crate::{NewAccount, NewSession, Store, StoreError};
+use twofold_core::audit::{Actor, EventKind};
+
+use crate::{AuditEvent, EventQuery, Failures, NewAccount, NewSession, Store, StoreError};
 
 const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
 
@@ -252,6 +254,189 @@ pub async fn migrations_can_run_twice(store: Arc<dyn Store>) {
     assert_eq!(store.count_accounts().await.unwrap(), 0);
 }
 
+pub async fn the_step_up_window_and_other_sessions(store: Arc<dyn Store>) {
+    let owner = account("ivan@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let tokens: Vec<SessionToken> = (0..3).map(|_| SessionToken::generate().unwrap()).collect();
+    let mut ids = Vec::new();
+    let mut tx = store.begin().await.unwrap();
+    for token in &tokens {
+        let new = session(owner.id, token, T0.plus(secs(3600)));
+        ids.push(new.id);
+        tx.insert_session(&new).await.unwrap();
+    }
+    tx.set_privileged_until(ids[0], T0.plus(secs(300)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let first = store
+        .session_by_token(&tokens[0].hash(), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.privileged_until, Some(T0.plus(secs(300))));
+    let second = store
+        .session_by_token(&tokens[1].hash(), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.privileged_until, None);
+    assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 3);
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_other_sessions(owner.id, ids[0]).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    let left = store.sessions_of(owner.id, T0).await.unwrap();
+    assert_eq!(left.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert!(
+        store
+            .sessions_of(owner.id, T0.plus(secs(3600)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn event(account_id: Option<Uuid>, kind: EventKind, at: Timestamp) -> AuditEvent {
+    AuditEvent {
+        id: Uuid::now_v7(),
+        at,
+        account_id,
+        actor: if account_id.is_some() {
+            Actor::Myself
+        } else {
+            Actor::Anonymous
+        },
+        kind,
+        ip: Some("198.51.100.7".into()),
+        user_agent: None,
+        detail: r#"{"amr":["pwd"]}"#.into(),
+    }
+}
+
+pub async fn the_audit_log_filters_pages_and_only_grows(store: Arc<dyn Store>) {
+    let alice = Uuid::now_v7();
+    let bob = Uuid::now_v7();
+    let mut written = Vec::new();
+    let mut tx = store.begin().await.unwrap();
+    for (i, (who, kind)) in [
+        (Some(alice), EventKind::AccountCreated),
+        (Some(alice), EventKind::SignInSucceeded),
+        (None, EventKind::SignInFailed),
+        (Some(bob), EventKind::SignInSucceeded),
+        (Some(alice), EventKind::PasswordChanged),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = event(who, kind, T0.plus(secs(i as u64)));
+        tx.insert_event(&e).await.unwrap();
+        written.push(e);
+    }
+    tx.commit().await.unwrap();
+
+    let all = store
+        .events(&EventQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0].id, written[4].id, "newest first");
+    assert_eq!(all[0].detail, r#"{"amr":["pwd"]}"#);
+    assert_eq!(all[2].actor, Actor::Anonymous);
+    assert_eq!(all[2].account_id, None);
+
+    let mine = store
+        .events(&EventQuery {
+            account_id: Some(alice),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![
+            EventKind::PasswordChanged,
+            EventKind::SignInSucceeded,
+            EventKind::AccountCreated
+        ]
+    );
+    let sign_ins = store
+        .events(&EventQuery {
+            kind: Some(EventKind::SignInSucceeded),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(sign_ins.len(), 2);
+    let page = store
+        .events(&EventQuery {
+            account_id: Some(alice),
+            before: Some(mine[0].id),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![mine[1].id]
+    );
+}
+
+pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
+    let key = "pwd:acct:x@example.com";
+    let mut tx = store.begin().await.unwrap();
+    for at in [0, 100, 200] {
+        tx.record_failure(key, T0.plus(secs(at)), T0.minus(secs(3600)))
+            .await
+            .unwrap();
+    }
+    tx.record_failure("other", T0, T0.minus(secs(3600)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let all = store.failures(key, T0.minus(secs(1))).await.unwrap();
+    assert_eq!(
+        all,
+        Failures {
+            count: 3,
+            oldest: Some(T0)
+        }
+    );
+    let later = store.failures(key, T0).await.unwrap();
+    assert_eq!(
+        later,
+        Failures {
+            count: 2,
+            oldest: Some(T0.plus(secs(100)))
+        }
+    );
+    assert_eq!(
+        store.failures("nobody", T0.minus(secs(1))).await.unwrap(),
+        Failures::default()
+    );
+
+    // Old failures are forgotten when a new one is recorded.
+    let mut tx = store.begin().await.unwrap();
+    tx.record_failure(key, T0.plus(secs(300)), T0.plus(secs(100)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let pruned = store.failures(key, T0.minus(secs(10_000))).await.unwrap();
+    assert_eq!(
+        pruned,
+        Failures {
+            count: 2,
+            oldest: Some(T0.plus(secs(200)))
+        }
+    );
+}
+
 fn secs(n: u64) -> std::time::Duration {
     std::time::Duration::from_secs(n)
 }
@@ -268,5 +453,8 @@ macro_rules! conformance_cases {
         $run!(touching_a_session_writes_only_when_stale);
         $run!(a_session_is_deleted_only_by_its_account);
         $run!(migrations_can_run_twice);
+        $run!(the_step_up_window_and_other_sessions);
+        $run!(the_audit_log_filters_pages_and_only_grows);
+        $run!(failures_count_inside_their_window);
     };
 }

@@ -15,7 +15,11 @@ use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use uuid::Uuid;
 
-pub use models::{Account, AccountRow, NewAccount, NewSession, Session, SessionRow};
+pub use models::{
+    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, NewAccount, NewSession, Session,
+    SessionRow,
+};
+pub use twofold_core::throttle::Failures;
 
 /// What can go wrong below the application.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,15 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Option<Session>>;
 
+    /// The account's unexpired sessions, newest first.
+    async fn sessions_of(&self, account: AccountId, now: Timestamp) -> StoreResult<Vec<Session>>;
+
+    /// Audit events, newest first.
+    async fn events(&self, query: &EventQuery) -> StoreResult<Vec<AuditEvent>>;
+
+    /// Failed attempts recorded under `key` after `since`.
+    async fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Failures>;
+
     /// Records activity, but only if the stored `last_seen_at` is at or
     /// before `stale_before` (so at most one write a minute per session).
     async fn touch_session(
@@ -98,6 +111,24 @@ pub trait Tx: Send {
 
     /// Deletes one of `account`'s sessions; returns whether it existed.
     async fn delete_session(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+
+    /// Opens (or moves) the session's step-up window.
+    async fn set_privileged_until(&mut self, session: Uuid, until: Timestamp) -> StoreResult<()>;
+
+    /// Deletes every session of `account` except `keep`; returns how many.
+    async fn delete_other_sessions(&mut self, account: AccountId, keep: Uuid) -> StoreResult<u64>;
+
+    /// Appends to the audit log.
+    async fn insert_event(&mut self, event: &AuditEvent) -> StoreResult<()>;
+
+    /// Records a failed attempt under `key`, forgetting its failures at or
+    /// before `forget_before` (they can no longer count).
+    async fn record_failure(
+        &mut self,
+        key: &str,
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

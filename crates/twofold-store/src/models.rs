@@ -3,6 +3,7 @@
 //! `*Row` types mirror the columns (integers for times) and are what sqlx
 //! decodes; the models convert from them, refusing values no code writes.
 
+use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::session::{Aal, Amr, amr_from_text};
 use twofold_core::{AccountId, Role, Timestamp};
@@ -139,4 +140,62 @@ pub struct NewSession {
     pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub at: Timestamp,
+    /// The account the event is about (none for e.g. an unknown email).
+    pub account_id: Option<AccountId>,
+    pub actor: Actor,
+    pub kind: EventKind,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// A small JSON object; never a secret.
+    pub detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+#[doc(hidden)]
+pub struct AuditEventRow {
+    pub id: Uuid,
+    pub at: i64,
+    pub account_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub kind: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: String,
+}
+
+impl TryFrom<AuditEventRow> for AuditEvent {
+    type Error = StoreError;
+
+    fn try_from(row: AuditEventRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("audit event {} {what}", row.id));
+        Ok(AuditEvent {
+            id: row.id,
+            at: row.at.into(),
+            account_id: row.account_id,
+            actor: Actor::from_parts(&row.actor_kind, row.actor_id)
+                .ok_or_else(|| corrupt("actor"))?,
+            kind: EventKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            detail: row.detail,
+        })
+    }
+}
+
+/// Which audit events to read, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub account_id: Option<AccountId>,
+    pub kind: Option<EventKind>,
+    /// Only events older than this one (paging).
+    pub before: Option<Uuid>,
+    pub limit: u32,
 }

@@ -37,3 +37,31 @@ pub const TOUCH_SESSION: &str =
 
 pub const DELETE_SESSION: &str =
     "DELETE FROM sessions WHERE id = $1 AND account_id = $2 RETURNING id";
+
+pub const SESSIONS_OF_ACCOUNT: &str = "SELECT s.id, s.account_id, a.email AS account_email, \
+     a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
+     s.privileged_until, s.ip, s.user_agent \
+     FROM sessions s JOIN accounts a ON a.id = s.account_id \
+     WHERE s.account_id = $1 AND s.expires_at > $2 \
+     ORDER BY s.created_at DESC, s.id DESC";
+
+pub const SET_PRIVILEGED_UNTIL: &str = "UPDATE sessions SET privileged_until = $1 WHERE id = $2";
+
+pub const DELETE_OTHER_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = $1 AND id <> $2";
+
+pub const INSERT_EVENT: &str = "INSERT INTO audit_events \
+     (id, at, account_id, actor_kind, actor_id, kind, ip, user_agent, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Newest first; every filter is optional (NULL matches all).
+pub const EVENTS: &str = "SELECT id, at, account_id, actor_kind, actor_id, kind, ip, user_agent, detail \
+     FROM audit_events \
+     WHERE ($1 IS NULL OR account_id = $1) AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR id < $3) \
+     ORDER BY id DESC LIMIT $4";
+
+pub const INSERT_FAILURE: &str = "INSERT INTO throttle_failures (key, at) VALUES ($1, $2)";
+
+pub const PRUNE_FAILURES: &str = "DELETE FROM throttle_failures WHERE key = $1 AND at <= $2";
+
+pub const COUNT_FAILURES: &str =
+    "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM throttle_failures WHERE key = $1 AND at > $2";

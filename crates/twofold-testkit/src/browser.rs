@@ -130,6 +130,28 @@ impl Browser {
             .map_err(|e| format!("text of {css}: {e}"))
     }
 
+    /// Waits (up to 10 s) until an element matching `css` has the text
+    /// `expected` (trimmed). Survives navigation: stale elements are looked
+    /// up again.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Step<()> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = String::from("(nothing)");
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.trim() == expected {
+                    return Ok(());
+                }
+                seen = text;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css}: expected {expected:?}, saw {seen:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (up to 10 s) until the page's path is `path`.
     pub async fn wait_for_path(&self, path: &str) -> Step<()> {
         let deadline = Instant::now() + WAIT;

@@ -31,6 +31,15 @@ impl TestServer {
     }
 
     pub async fn start_with(db: &TestDb, policy: Policy) -> Self {
+        Self::start_configured(db, policy, |_| {}).await
+    }
+
+    /// A server whose web settings `configure` adjusts (e.g. trusted proxies).
+    pub async fn start_configured(
+        db: &TestDb,
+        policy: Policy,
+        configure: impl FnOnce(&mut WebConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://localhost:{}", addr.port());
@@ -41,9 +50,11 @@ impl TestServer {
             PasswordHashing::new(PasswordHasher::new().unwrap(), 2),
             policy,
         );
+        let mut web = WebConfig::from_public_url(&url::Url::parse(&base).unwrap());
+        configure(&mut web);
         let state = AppState {
             app: app.clone(),
-            web: Arc::new(WebConfig::from_public_url(&url::Url::parse(&base).unwrap())),
+            web: Arc::new(web),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(twofold_server::serve(listener, state, async {

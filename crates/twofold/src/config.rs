@@ -23,6 +23,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("signup", "closed"),
     ("session_lifetime", "12h"),
     ("remember_me_lifetime", "30d"),
+    ("step_up_window", "5m"),
+    ("trusted_proxies", ""),
     ("log_format", "pretty"),
     ("hash_concurrency", "0"),
 ];
@@ -62,6 +64,8 @@ pub struct Settings {
     pub secret_key_file: Option<PathBuf>,
     pub secret_key: Option<SecretString>,
     pub policy: Policy,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub log_format: LogFormat,
     /// Argon2id runs at once; 0 in the file means "one per core".
     pub hash_concurrency: usize,
@@ -188,7 +192,10 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
                 default: duration("session_lifetime", get("session_lifetime"))?,
                 remembered: duration("remember_me_lifetime", get("remember_me_lifetime"))?,
             },
+            step_up_window: duration("step_up_window", get("step_up_window"))?,
         },
+        trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
+            .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
         log_format,
         hash_concurrency,
     })
@@ -241,6 +248,8 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
         assert_eq!(s.policy.signup, Signup::Closed);
         assert!(s.database_url.is_none());
+        assert_eq!(s.policy.step_up_window, Duration::from_secs(300));
+        assert!(s.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -276,6 +285,11 @@ mod tests {
         assert!(e.to_string().contains("TWOFOLD_LISTEN"), "{e}");
         let e = load(None, &[("public_url", Some("ftp://x".into()))], no_env).unwrap_err();
         assert_eq!(e.name, "public_url");
+        let env =
+            |name: &str| (name == "TWOFOLD_TRUSTED_PROXIES").then(|| "10.0.0.0/99".to_owned());
+        assert_eq!(load(None, &[], env).unwrap_err().name, "trusted_proxies");
+        let env = |name: &str| (name == "TWOFOLD_STEP_UP_WINDOW").then(|| "5".to_owned());
+        assert_eq!(load(None, &[], env).unwrap_err().name, "step_up_window");
     }
 
     #[test]

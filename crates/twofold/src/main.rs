@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::{ExposeSecret as _, SecretString};
-use twofold_app::{App, AppError, NewAccountRequest, PasswordHashing};
+use twofold_app::{App, AppError, NewAccountRequest, PasswordHashing, RequestContext};
 use twofold_core::Role;
+use twofold_core::audit::Actor;
 use twofold_core::key::ServerKey;
 use twofold_core::password::PasswordHasher;
 use twofold_server::boot::{self, Backend, BootError, KeySettings, SystemClock};
@@ -233,9 +234,13 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| Failure::Other(format!("cannot listen on {}: {e}", settings.listen)))?;
+    let web = WebConfig {
+        trusted_proxies: settings.trusted_proxies.clone(),
+        ..WebConfig::from_public_url(&settings.public_url)
+    };
     let state = AppState {
         app,
-        web: Arc::new(WebConfig::from_public_url(&settings.public_url)),
+        web: Arc::new(web),
     };
     tracing::info!(
         listen = %settings.listen,
@@ -283,11 +288,15 @@ async fn create_user(
     };
     let (_, app) = open(settings).await?;
     let account = app
-        .create_account(NewAccountRequest {
-            email,
-            password: Some(password),
-            role,
-        })
+        .create_account(
+            NewAccountRequest {
+                email,
+                password: Some(password),
+                role,
+            },
+            Actor::Cli,
+            &RequestContext::default(),
+        )
         .await?;
     println!(
         "created {} account {} ({})",

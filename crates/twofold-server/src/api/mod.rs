@@ -2,6 +2,7 @@
 //! document, generated from the same handler annotations that route.
 
 mod accounts;
+mod admin;
 mod me;
 mod sessions;
 mod views;
@@ -54,9 +55,18 @@ impl utoipa::Modify for BearerAuth {
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::create))
-        .routes(routes!(sessions::sign_in))
+        .routes(routes!(
+            sessions::sign_in,
+            sessions::list,
+            sessions::revoke_others
+        ))
         .routes(routes!(sessions::current, sessions::sign_out))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(sessions::reauth))
         .routes(routes!(me::me))
+        .routes(routes!(me::events))
+        .routes(routes!(me::change_password))
+        .routes(routes!(admin::events))
 }
 
 /// The API's OpenAPI 3 document.

@@ -6,13 +6,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use twofold_app::{IssuedSession, SignInOutcome};
+use twofold_app::{IssuedSession, Proof, SignInOutcome};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-use super::views::SessionView;
+use super::views::{SessionListItem, SessionView};
 use crate::cookies;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiSession, Client};
+use crate::extract::{ApiJson, ApiPath, ApiSession, Client};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -115,4 +116,116 @@ pub async fn sign_out(
     state.app.sign_out(&session).await?;
     let cookie = cookies::clear_session_cookie(&state.web);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionList {
+    sessions: Vec<SessionListItem>,
+}
+
+/// The caller's live sessions, newest first.
+#[utoipa::path(
+    get, path = "/sessions", tag = "sessions",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, body = SessionList),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+) -> Result<Json<SessionList>, ApiError> {
+    let sessions = state.app.sessions(&session).await?;
+    Ok(Json(SessionList {
+        sessions: sessions
+            .iter()
+            .map(|s| SessionListItem::new(s, session.id))
+            .collect(),
+    }))
+}
+
+/// Sign out every other session of the caller.
+#[utoipa::path(
+    delete, path = "/sessions", tag = "sessions",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "All other sessions revoked"),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+    )
+)]
+pub async fn revoke_others(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+) -> Result<StatusCode, ApiError> {
+    state.app.revoke_other_sessions(&session, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke one of the caller's sessions.
+#[utoipa::path(
+    delete, path = "/sessions/{id}", tag = "sessions",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "Revoked; refused on its next request by every instance"),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 404, description = "No such session of yours (`not_found`)", body = ErrorBody),
+    )
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    state.app.revoke_session(&session, id, &ctx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A fresh proof for step-up. More methods come with the factors.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum ReauthRequest {
+    /// `{"method":"password","password":"…"}`
+    Password {
+        #[schema(value_type = String, format = Password)]
+        password: SecretString,
+    },
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Privileged {
+    /// Security changes are allowed on this session until then (RFC 3339).
+    privileged_until: String,
+}
+
+/// Step up: prove it is you again to open a short window (default 5
+/// minutes) for security changes on this session. The token does not change.
+#[utoipa::path(
+    post, path = "/sessions/current/reauth", tag = "sessions",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body = ReauthRequest,
+    responses(
+        (status = 200, body = Privileged),
+        (status = 400, description = "Malformed request or unknown method", body = ErrorBody),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Wrong proof (`invalid_credentials`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong proofs (`rate_limited`)", body = ErrorBody),
+    )
+)]
+pub async fn reauth(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiJson(req): ApiJson<ReauthRequest>,
+) -> Result<Json<Privileged>, ApiError> {
+    let proof = match req {
+        ReauthRequest::Password { password } => Proof::Password(password),
+    };
+    let until = state.app.reauthenticate(&session, proof, &ctx).await?;
+    Ok(Json(Privileged {
+        privileged_until: until.to_rfc3339(),
+    }))
 }

@@ -1,7 +1,7 @@
 //! The JSON shapes the API answers with, built from store models.
 
 use serde::Serialize;
-use twofold_store::{Account, Session};
+use twofold_store::{Account, AuditEvent, Session};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -70,4 +70,95 @@ impl From<&Session> for SessionView {
             privileged_until: s.privileged_until.map(|t| t.to_rfc3339()),
         }
     }
+}
+
+/// One of the caller's sessions, for the session list.
+#[derive(Serialize, ToSchema)]
+pub struct SessionListItem {
+    pub id: Uuid,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub ip: Option<String>,
+    /// A short description of the user agent, e.g. "Firefox on Linux".
+    pub device: String,
+    /// This is the session making the request.
+    pub current: bool,
+    #[schema(value_type = u8, example = 1)]
+    pub aal: twofold_core::session::Aal,
+    #[schema(value_type = Vec<String>, example = json!(["pwd"]))]
+    pub amr: Vec<twofold_core::session::Amr>,
+}
+
+impl SessionListItem {
+    pub fn new(s: &Session, current: Uuid) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.created_at.to_rfc3339(),
+            last_seen_at: s.last_seen_at.to_rfc3339(),
+            ip: s.ip.clone(),
+            device: twofold_core::device::describe(s.user_agent.as_deref()),
+            current: s.id == current,
+            aal: s.aal,
+            amr: s.amr.clone(),
+        }
+    }
+}
+
+/// Who caused an event: `self`, another `account` (with its id), `cli`, or
+/// `anonymous`.
+#[derive(Serialize, ToSchema)]
+pub struct ActorView {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+}
+
+/// One audit event.
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub at: String,
+    /// e.g. `sign_in.succeeded`, `password.changed`.
+    pub kind: &'static str,
+    pub account_id: Option<Uuid>,
+    pub actor: ActorView,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// A small JSON object with the event's facts; never a secret.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<&AuditEvent> for EventView {
+    fn from(e: &AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            at: e.at.to_rfc3339(),
+            kind: e.kind.as_str(),
+            account_id: e.account_id,
+            actor: ActorView {
+                kind: e.actor.kind(),
+                id: e.actor.account(),
+            },
+            ip: e.ip.clone(),
+            user_agent: e.user_agent.clone(),
+            detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// A page of audit events, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub events: Vec<EventView>,
+}
+
+/// Paging through the audit log.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventPaging {
+    /// At most this many events (1–200, default 50).
+    pub limit: Option<u32>,
+    /// Only events older than the event with this id.
+    pub before: Option<Uuid>,
 }

@@ -3,12 +3,13 @@
 
 mod auth;
 mod security;
+mod step_up;
 
 use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use twofold_app::AppError;
 
 use crate::state::AppState;
@@ -18,8 +19,21 @@ pub fn router() -> Router<AppState> {
         .route("/", get(auth::home))
         .route("/setup", get(auth::setup_page).post(auth::setup))
         .route("/login", get(auth::login_page).post(auth::login))
-        .route("/logout", axum::routing::post(auth::logout))
-        .route("/settings/security", get(security::page))
+        .route("/logout", post(auth::logout))
+        .route(security::PATH, get(security::page))
+        .route(
+            "/settings/security/password",
+            post(security::change_password),
+        )
+        .route(
+            "/settings/security/sessions/{id}/revoke",
+            post(security::revoke),
+        )
+        .route(
+            "/settings/security/sessions/revoke-others",
+            post(security::revoke_others),
+        )
+        .route("/reauth", get(step_up::page).post(step_up::confirm))
         .route("/assets/app.css", get(stylesheet))
 }
 
@@ -82,6 +96,10 @@ fn explain(e: AppError) -> (StatusCode, String) {
             StatusCode::UNAUTHORIZED,
             "Email or password is incorrect.".to_owned(),
         ),
+        AppError::WrongProof => (
+            StatusCode::FORBIDDEN,
+            "That password is incorrect.".to_owned(),
+        ),
         AppError::RateLimited { retry_after } => (
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -101,12 +119,13 @@ fn explain(e: AppError) -> (StatusCode, String) {
             )
         }
         other @ (AppError::Unauthenticated
+        | AppError::ReauthRequired
         | AppError::Forbidden(_)
         | AppError::NotFound(_)
         | AppError::Conflict(_)) => {
             let status = match other {
                 AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Forbidden(_) | AppError::ReauthRequired => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 _ => StatusCode::CONFLICT,
             };

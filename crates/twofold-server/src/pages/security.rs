@@ -1,14 +1,25 @@
-//! Settings → Security: the account and its sign-in protections.
+//! Settings → Security: the account, its password, its sessions, and its
+//! recent security activity.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use secrecy::SecretString;
+use serde::Deserialize;
+use twofold_app::AppError;
+use twofold_store::Session;
+use uuid::Uuid;
 
-use super::{render, see_other};
+use super::step_up::{self, StashedForm};
+use super::{explain, message, render, see_other};
 use crate::error::ApiError;
-use crate::extract::PageSession;
+use crate::extract::{Client, PageSession};
 use crate::state::AppState;
+
+pub const PATH: &str = "/settings/security";
+/// How many events the activity list shows.
+const RECENT_EVENTS: u32 = 15;
 
 #[derive(Template)]
 #[template(path = "security.html")]
@@ -16,21 +27,172 @@ struct SecurityPage {
     email: String,
     role: String,
     created_at: String,
+    notice: Option<&'static str>,
+    sessions: Vec<SessionRow>,
+    events: Vec<EventRow>,
 }
 
-pub async fn page(State(state): State<AppState>, PageSession(session): PageSession) -> Response {
+struct SessionRow {
+    id: Uuid,
+    device: String,
+    ip: String,
+    created_at: String,
+    last_seen_at: String,
+    current: bool,
+}
+
+struct EventRow {
+    kind: &'static str,
+    what: &'static str,
+    at: String,
+    ip: String,
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+fn notice_text(key: Option<&str>) -> Option<&'static str> {
+    match key? {
+        "password_changed" => {
+            Some("Your password was changed. Your other sessions were signed out.")
+        }
+        "session_revoked" => Some("That session was signed out."),
+        "others_revoked" => Some("All your other sessions were signed out."),
+        _ => None,
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Query(notice): Query<Notice>,
+) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    match state.app.account(session.account_id).await {
-        Ok(account) => render(
-            StatusCode::OK,
-            &SecurityPage {
-                email: account.email,
-                role: account.role.to_string(),
-                created_at: account.created_at.to_human(),
-            },
-        ),
+    match load(&state, &session, notice_text(notice.notice.as_deref())).await {
+        Ok(page) => render(StatusCode::OK, &page),
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn load(
+    state: &AppState,
+    session: &Session,
+    notice: Option<&'static str>,
+) -> Result<SecurityPage, AppError> {
+    let account = state.app.account(session.account_id).await?;
+    let sessions = state.app.sessions(session).await?;
+    let events = state.app.my_events(session, None, RECENT_EVENTS).await?;
+    Ok(SecurityPage {
+        email: account.email,
+        role: account.role.to_string(),
+        created_at: account.created_at.to_human(),
+        notice,
+        sessions: sessions
+            .iter()
+            .map(|s| SessionRow {
+                id: s.id,
+                device: twofold_core::device::describe(s.user_agent.as_deref()),
+                ip: s.ip.clone().unwrap_or_default(),
+                created_at: s.created_at.to_human(),
+                last_seen_at: s.last_seen_at.to_human(),
+                current: s.id == session.id,
+            })
+            .collect(),
+        events: events
+            .iter()
+            .map(|e| EventRow {
+                kind: e.kind.as_str(),
+                what: e.kind.describe(),
+                at: e.at.to_human(),
+                ip: e.ip.clone().unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default = "empty")]
+    current_password: SecretString,
+    #[serde(default = "empty")]
+    new_password: SecretString,
+}
+
+fn empty() -> SecretString {
+    SecretString::from(String::new())
+}
+
+/// The password form. Without an open step-up window it shows the step-up
+/// screen, which comes back here with what was typed.
+pub async fn change_password(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Client(ctx): Client,
+    RawForm(body): RawForm,
+) -> Response {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    let stash = StashedForm::from_body(&body);
+    let Ok(form) = serde_urlencoded::from_bytes::<PasswordForm>(&body) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The form could not be read.",
+        );
+    };
+    match state
+        .app
+        .change_password(&session, form.current_password, form.new_password, &ctx)
+        .await
+    {
+        Ok(_) => see_other(&format!("{PATH}?notice=password_changed")),
+        Err(AppError::ReauthRequired) => {
+            step_up::screen(&state, &session, "/settings/security/password", stash, None)
+        }
+        Err(e) => {
+            let (status, error) = explain(e);
+            message(status, "Password not changed", &error)
+        }
+    }
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Client(ctx): Client,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    match state.app.revoke_session(&session, id, &ctx).await {
+        Ok(()) if id == session.id => see_other("/login"),
+        Ok(()) => see_other(&format!("{PATH}?notice=session_revoked")),
+        Err(e) => {
+            let (status, error) = explain(e);
+            message(status, "Session not signed out", &error)
+        }
+    }
+}
+
+pub async fn revoke_others(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Client(ctx): Client,
+) -> Response {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    match state.app.revoke_other_sessions(&session, &ctx).await {
+        Ok(_) => see_other(&format!("{PATH}?notice=others_revoked")),
+        Err(e) => {
+            let (status, error) = explain(e);
+            message(status, "Sessions not signed out", &error)
+        }
     }
 }

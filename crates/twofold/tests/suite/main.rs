@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod pages;
+mod security;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};

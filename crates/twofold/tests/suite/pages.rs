@@ -7,7 +7,11 @@ use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
 use crate::PASSWORD;
 
-on_both_backends!(an_empty_instance_leads_to_setup_and_then_to_sign_in);
+on_both_backends!(
+    an_empty_instance_leads_to_setup_and_then_to_sign_in,
+    a_page_change_steps_up_and_the_form_comes_back,
+    sessions_are_revoked_from_the_security_page,
+);
 
 async fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
@@ -159,4 +163,172 @@ async fn a_garbled_form_gets_a_readable_page() {
     assert!(response.status().is_client_error(), "{}", response.status());
     let html = response.text().await.unwrap();
     assert!(html.contains("<h1>Sign in</h1>"), "{html}");
+}
+
+async fn signed_in_browser(server: &TestServer) -> reqwest::Client {
+    crate::create_owner(server, "owner@example.com").await;
+    let browser = server.client();
+    let response = browser
+        .post(server.url("/login"))
+        .form(&[("email", "owner@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response).await, "/settings/security");
+    browser
+}
+
+async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let browser = signed_in_browser(&server).await;
+    let form = [
+        ("current_password", PASSWORD),
+        ("new_password", "a brand new passphrase"),
+    ];
+
+    // No window: the step-up screen, carrying what was typed.
+    let screen = browser
+        .post(server.url("/settings/security/password"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(screen.status(), StatusCode::FORBIDDEN);
+    let html = screen.text().await.unwrap();
+    assert!(html.contains("Confirm it is you"));
+    assert!(
+        html.contains(r#"name="return_to" value="/settings/security/password""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="new_password" value="a brand new passphrase""#),
+        "{html}"
+    );
+
+    // A wrong proof keeps the person on the screen, with the form.
+    let mut confirm = vec![
+        ("return_to", "/settings/security/password"),
+        ("current_password", PASSWORD),
+        ("new_password", "a brand new passphrase"),
+        ("reauth_password", "not my password"),
+    ];
+    let wrong = browser
+        .post(server.url("/reauth"))
+        .form(&confirm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("That password is incorrect.")
+    );
+
+    // The right one sends the same form back to its action (307 keeps the body).
+    confirm[3].1 = PASSWORD;
+    let back = browser
+        .post(server.url("/reauth"))
+        .form(&confirm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(location(&back).await, "/settings/security/password");
+    let done = browser
+        .post(server.url("/settings/security/password"))
+        .form(&confirm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&done).await,
+        "/settings/security?notice=password_changed"
+    );
+    let page = browser
+        .get(server.url("/settings/security?notice=password_changed"))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Your password was changed."));
+    assert!(html.contains(r#"data-kind="password.changed""#));
+
+    // Never sent anywhere but our own settings pages.
+    confirm[0].1 = "//evil.example/settings/";
+    let elsewhere = browser
+        .post(server.url("/reauth"))
+        .form(&confirm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&elsewhere).await, "/settings/security");
+}
+
+async fn sessions_are_revoked_from_the_security_page(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let server = TestServer::start(&db).await;
+    let browser = signed_in_browser(&server).await;
+    let other = crate::sign_in(&server, "owner@example.com").await;
+    let third = crate::sign_in(&server, "owner@example.com").await;
+    let (_, body) = crate::get_bearer(
+        &server.client(),
+        &server,
+        "/api/v1/sessions/current",
+        &other,
+    )
+    .await;
+    let other_id = body["session"]["id"].as_str().unwrap().to_owned();
+
+    let html = browser
+        .get(server.url("/settings/security"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches(r#"class="session""#).count(), 3, "{html}");
+    assert!(html.contains(&format!("/settings/security/sessions/{other_id}/revoke")));
+
+    let revoked = browser
+        .post(server.url(&format!("/settings/security/sessions/{other_id}/revoke")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&revoked).await,
+        "/settings/security?notice=session_revoked"
+    );
+    assert_eq!(
+        crate::get_bearer(&server.client(), &server, "/api/v1/me", &other)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let all = browser
+        .post(server.url("/settings/security/sessions/revoke-others"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&all).await,
+        "/settings/security?notice=others_revoked"
+    );
+    assert_eq!(
+        crate::get_bearer(&server.client(), &server, "/api/v1/me", &third)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let page = browser
+        .get(server.url("/settings/security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "this session stays");
 }

@@ -1,0 +1,56 @@
+//! Reading the audit log: one's own activity, and (for admins) everyone's.
+
+use twofold_core::AccountId;
+use twofold_core::audit::EventKind;
+use twofold_store::{AuditEvent, EventQuery, Session};
+use uuid::Uuid;
+
+use crate::{App, AppError, AppResult};
+
+/// The most events one page returns.
+pub const MAX_PAGE: u32 = 200;
+
+impl App {
+    /// The caller's own security events, newest first.
+    pub async fn my_events(
+        &self,
+        session: &Session,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> AppResult<Vec<AuditEvent>> {
+        Ok(self
+            .store
+            .events(&EventQuery {
+                account_id: Some(session.account_id),
+                kind: None,
+                before,
+                limit: limit.clamp(1, MAX_PAGE),
+            })
+            .await?)
+    }
+
+    /// The whole audit log, for owners and admins.
+    pub async fn all_events(
+        &self,
+        session: &Session,
+        account_id: Option<AccountId>,
+        kind: Option<EventKind>,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> AppResult<Vec<AuditEvent>> {
+        if !session.account_role.is_admin() {
+            return Err(AppError::Forbidden(
+                "only owners and admins can read the audit log",
+            ));
+        }
+        Ok(self
+            .store
+            .events(&EventQuery {
+                account_id,
+                kind,
+                before,
+                limit: limit.clamp(1, MAX_PAGE),
+            })
+            .await?)
+    }
+}
