@@ -18,6 +18,27 @@ pub enum AppError {
     /// Wrong email or password (deliberately not saying which).
     #[error("email or password is incorrect")]
     InvalidCredentials,
+    /// A code is malformed (not 6 digits), or wrong while confirming a new
+    /// authenticator.
+    #[error("{0}")]
+    BadCode(&'static str),
+    /// A second-factor code at sign-in was wrong.
+    #[error("the code is incorrect")]
+    WrongCode,
+    /// The MFA challenge is unknown, expired, or spent.
+    #[error("this sign-in has expired; sign in again")]
+    ChallengeExpired,
+    /// Too many consecutive wrong TOTP codes: TOTP is refused until another
+    /// method succeeds or an owner resets MFA.
+    #[error(
+        "authenticator codes are blocked for this account after too many wrong codes; use another method or ask an owner to reset two-factor authentication"
+    )]
+    TotpLocked,
+    /// Removing this factor would turn MFA off; ask for `confirm_last`.
+    #[error(
+        "this is your last second factor: removing it turns two-factor authentication off; confirm to proceed"
+    )]
+    LastFactor,
     /// A step-up proof was wrong (or the current password, on a change).
     #[error("the password or code is incorrect")]
     WrongProof,

@@ -7,14 +7,17 @@ mod audit;
 mod error;
 mod events;
 mod hashing;
+mod mfa;
 mod password;
 mod sessions;
 mod step_up;
+mod totp;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use twofold_core::Clock;
+use twofold_core::key::ServerKey;
 use twofold_core::session::SessionLifetimes;
 use twofold_store::Store;
 
@@ -22,8 +25,10 @@ pub use accounts::NewAccountRequest;
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
-pub use sessions::{IssuedSession, SignInOutcome};
+pub use mfa::{MfaMethod, MfaOverview};
+pub use sessions::{IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
 pub use step_up::Proof;
+pub use totp::{ConfirmedTotp, PendingTotp};
 
 /// Who may create an account through `POST /api/v1/accounts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,10 @@ pub struct Policy {
     pub sessions: SessionLifetimes,
     /// How long a step-up proof keeps the session privileged.
     pub step_up_window: Duration,
+    /// The issuer authenticator apps show beside the account.
+    pub issuer: String,
+    /// Whether "remember me" applies to sign-ins that used a second factor.
+    pub remember_me_with_mfa: bool,
 }
 
 impl Default for Policy {
@@ -52,6 +61,8 @@ impl Default for Policy {
                 remembered: Duration::from_secs(30 * 86_400),
             },
             step_up_window: Duration::from_secs(5 * 60),
+            issuer: "twofold".to_owned(),
+            remember_me_with_mfa: false,
         }
     }
 }
@@ -64,11 +75,13 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
 }
 
-/// The application: a store, a clock, the password hasher, and the policy.
+/// The application: a store, a clock, the server key, the password hasher,
+/// and the policy.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    key: Arc<ServerKey>,
     passwords: PasswordHashing,
     policy: Policy,
 }
@@ -77,12 +90,14 @@ impl App {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
+        key: ServerKey,
         passwords: PasswordHashing,
         policy: Policy,
     ) -> Self {
         Self {
             store,
             clock,
+            key: Arc::new(key),
             passwords,
             policy,
         }

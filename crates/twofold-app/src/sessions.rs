@@ -6,18 +6,30 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::Verification;
 use twofold_core::session::{Aal, Amr, TOUCH_INTERVAL, should_touch};
-use twofold_core::token::SessionToken;
-use twofold_store::{Account, NewSession, Session};
+use twofold_core::throttle::limits;
+use twofold_core::token::{SessionToken, TokenHash};
+use twofold_core::{AccountId, Timestamp};
+use twofold_store::{Account, MfaChallenge, NewSession, Session};
 use uuid::Uuid;
 
-use crate::audit::password_keys;
+use crate::audit::{Counted, password_keys};
+use crate::mfa::MfaMethod;
+use crate::totp::CodeCheck;
 use crate::{App, AppError, AppResult, RequestContext};
+
+/// The throttle key for wrong codes of every kind on one account.
+pub(crate) fn code_keys(account: AccountId) -> Vec<Counted> {
+    vec![(format!("code:acct:{account}"), limits::CODES_PER_ACCOUNT)]
+}
 
 /// A new session and the token that names it; the token is shown once.
 #[derive(Debug)]
 pub struct IssuedSession {
     pub token: SessionToken,
     pub session: Session,
+    /// "Remember me" applied: the browser cookie should outlive the browser
+    /// session.
+    pub persistent: bool,
 }
 
 /// What a correct password leads to.
@@ -25,7 +37,26 @@ pub struct IssuedSession {
 pub enum SignInOutcome {
     /// Signed in.
     Active(IssuedSession),
+    /// MFA is on: a challenge any enrolled method can meet.
+    MfaRequired(IssuedChallenge),
 }
+
+/// An MFA challenge: its id (a secret the client holds; only its hash is
+/// stored), the methods that can meet it, and when it expires.
+#[derive(Debug)]
+pub struct IssuedChallenge {
+    pub id: SessionToken,
+    pub methods: Vec<MfaMethod>,
+    pub expires_at: Timestamp,
+}
+
+/// A second factor presented to meet a challenge.
+pub enum MfaProof {
+    Totp(String),
+}
+
+/// How long a sign-in waits for its second factor.
+const CHALLENGE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// User agents are stored for the session list, not kept whole.
 const MAX_USER_AGENT: usize = 512;
@@ -92,9 +123,28 @@ impl App {
             None
         };
 
+        let mfa = self.mfa_overview(account.id).await?;
         let mut tx = self.store.begin().await?;
         if let Some(phc) = &rehashed {
             tx.set_password_hash(account.id, phc).await?;
+        }
+        if mfa.enabled() {
+            let id = SessionToken::generate().map_err(AppError::internal)?;
+            let now = self.clock.now();
+            let challenge = MfaChallenge {
+                account_id: account.id,
+                created_at: now,
+                expires_at: now.plus(CHALLENGE_LIFETIME),
+                failures: 0,
+                remember_me,
+            };
+            tx.insert_mfa_challenge(&id.hash(), &challenge).await?;
+            tx.commit().await?;
+            return Ok(SignInOutcome::MfaRequired(IssuedChallenge {
+                id,
+                methods: mfa.methods(),
+                expires_at: challenge.expires_at,
+            }));
         }
         let issued = self
             .issue_session(
@@ -116,6 +166,111 @@ impl App {
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(SignInOutcome::Active(issued))
+    }
+
+    /// Meets an MFA challenge with a second factor. Success consumes the
+    /// challenge (once, whatever the concurrency) and issues a new session
+    /// of assurance level 2; a wrong code counts against the challenge (5),
+    /// the account (10 per 15 minutes) and the consecutive TOTP limit.
+    pub async fn complete_mfa(
+        &self,
+        challenge_id: &str,
+        proof: MfaProof,
+        ctx: &RequestContext,
+    ) -> AppResult<IssuedSession> {
+        let challenge_id = SessionToken::parse(challenge_id).ok_or(AppError::ChallengeExpired)?;
+        let hash = challenge_id.hash();
+        let now = self.clock.now();
+        let challenge = self
+            .store
+            .mfa_challenge(&hash, now)
+            .await?
+            .ok_or(AppError::ChallengeExpired)?;
+        let account = self.account(challenge.account_id).await?;
+        let keys = code_keys(account.id);
+        self.check_limits(&keys).await?;
+        let MfaProof::Totp(code) = proof;
+        if self.store.totp_failures(account.id).await? >= limits::TOTP_CONSECUTIVE_FAILURES {
+            return Err(AppError::TotpLocked);
+        }
+
+        let mut tx = self.store.begin().await?;
+        match self.check_totp(&mut *tx, account.id, &code).await? {
+            CodeCheck::Accepted => {
+                if tx.consume_mfa_challenge(&hash, now).await?.is_none() {
+                    // Another request met this challenge first.
+                    return Err(AppError::ChallengeExpired);
+                }
+                tx.reset_totp_failures(account.id).await?;
+                let remember = challenge.remember_me && self.policy.remember_me_with_mfa;
+                let amr = vec![Amr::Pwd, Amr::Otp];
+                let issued = self
+                    .issue_session(&mut *tx, &account, Aal::Two, amr, remember, ctx)
+                    .await?;
+                let event = self.event(
+                    EventKind::SignInSucceeded,
+                    Some(account.id),
+                    Actor::Myself,
+                    ctx,
+                    json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
+                );
+                self.audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(issued)
+            }
+            outcome @ (CodeCheck::Replayed | CodeCheck::Wrong) => {
+                drop(tx);
+                let replayed = matches!(outcome, CodeCheck::Replayed);
+                self.record_code_failure(account.id, Some(&hash), replayed, "totp", ctx)
+                    .await?;
+                Err(AppError::WrongCode)
+            }
+        }
+    }
+
+    /// Records a wrong or replayed TOTP code in its own transaction: the
+    /// account's code limit, the challenge's count (spent at 5), the
+    /// consecutive count, and the audit rows.
+    pub(crate) async fn record_code_failure(
+        &self,
+        account: AccountId,
+        challenge: Option<&TokenHash>,
+        replayed: bool,
+        method: &str,
+        ctx: &RequestContext,
+    ) -> AppResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        for (key, limit) in code_keys(account) {
+            tx.record_failure(&key, now, limit.window_start(now))
+                .await?;
+        }
+        if let Some(hash) = challenge
+            && tx.fail_mfa_challenge(hash).await?.unwrap_or(0) >= limits::CODES_PER_CHALLENGE
+        {
+            tx.delete_mfa_challenge(hash).await?;
+        }
+        tx.increment_totp_failures(account).await?;
+        if replayed {
+            let event = self.event(
+                EventKind::TotpReplayRejected,
+                Some(account),
+                Actor::Anonymous,
+                ctx,
+                json!({}),
+            );
+            self.audit(&mut *tx, event).await?;
+        }
+        let event = self.event(
+            EventKind::MfaChallengeFailed,
+            Some(account),
+            Actor::Anonymous,
+            ctx,
+            json!({ "method": method, "replay": replayed }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Creates the owner of an empty instance and signs them in (setup page).
@@ -253,6 +408,7 @@ impl App {
         tx.insert_session(&new).await?;
         Ok(IssuedSession {
             token,
+            persistent: remember_me,
             session: Session {
                 id: new.id,
                 account_id: account.id,

@@ -8,20 +8,25 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::password::Verification;
 use twofold_core::session::is_privileged;
 use twofold_core::throttle::limits;
-use twofold_store::Session;
+use twofold_store::{Session, Tx};
 
 use crate::audit::{Counted, password_keys};
+use crate::sessions::code_keys;
+use crate::totp::CodeCheck;
 use crate::{App, AppError, AppResult, RequestContext};
 
-/// A proof of presence. The factor issues add `Totp` and `Webauthn`.
+/// A proof of presence. Passkeys add `Webauthn`.
 pub enum Proof {
     Password(SecretString),
+    /// A code from any of the account's authenticator apps.
+    Totp(String),
 }
 
 impl Proof {
     fn method(&self) -> &'static str {
         match self {
             Proof::Password(_) => "password",
+            Proof::Totp(_) => "totp",
         }
     }
 }
@@ -37,7 +42,8 @@ impl App {
     }
 
     /// Checks `proof` and opens the window until the returned time. The token
-    /// does not change. Wrong proofs are counted per session and account.
+    /// does not change. Wrong proofs are counted per session (and per
+    /// account: as passwords, or as codes).
     pub async fn reauthenticate(
         &self,
         session: &Session,
@@ -45,28 +51,74 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Timestamp> {
         let method = proof.method();
-        let keys = self.step_up_keys(session, ctx);
-        self.check_limits(&keys).await?;
-        let ok = match proof {
-            Proof::Password(password) => self.password_matches(session, password).await?,
+        let account = session.account_id;
+        let session_key = (
+            format!("reauth:session:{}", session.id),
+            limits::STEP_UP_PER_SESSION,
+        );
+        // On success, the transaction the window is opened in.
+        let accepted: Option<Box<dyn Tx>> = match proof {
+            Proof::Password(password) => {
+                let keys = self.step_up_keys(session, ctx);
+                self.check_limits(&keys).await?;
+                // Never hold the write lock while hashing.
+                if self.password_matches(session, password).await? {
+                    Some(self.store.begin().await?)
+                } else {
+                    let event = self.event(
+                        EventKind::ReauthFailed,
+                        Some(account),
+                        Actor::Myself,
+                        ctx,
+                        json!({ "method": method }),
+                    );
+                    self.record_failure(&keys, event).await?;
+                    None
+                }
+            }
+            Proof::Totp(code) => {
+                let mut keys = code_keys(account);
+                keys.push(session_key);
+                self.check_limits(&keys).await?;
+                if self.store.totp_failures(account).await? >= limits::TOTP_CONSECUTIVE_FAILURES {
+                    return Err(AppError::TotpLocked);
+                }
+                let mut tx = self.store.begin().await?;
+                match self.check_totp(&mut *tx, account, &code).await? {
+                    CodeCheck::Accepted => {
+                        tx.reset_totp_failures(account).await?;
+                        Some(tx)
+                    }
+                    outcome => {
+                        drop(tx);
+                        let replayed = matches!(outcome, CodeCheck::Replayed);
+                        self.record_code_failure(account, None, replayed, method, ctx)
+                            .await?;
+                        let event = self.event(
+                            EventKind::ReauthFailed,
+                            Some(account),
+                            Actor::Myself,
+                            ctx,
+                            json!({ "method": method }),
+                        );
+                        let session_only = [(
+                            format!("reauth:session:{}", session.id),
+                            limits::STEP_UP_PER_SESSION,
+                        )];
+                        self.record_failure(&session_only, event).await?;
+                        None
+                    }
+                }
+            }
         };
-        if !ok {
-            let event = self.event(
-                EventKind::ReauthFailed,
-                Some(session.account_id),
-                Actor::Myself,
-                ctx,
-                json!({ "method": method }),
-            );
-            self.record_failure(&keys, event).await?;
+        let Some(mut tx) = accepted else {
             return Err(AppError::WrongProof);
-        }
+        };
         let until = self.clock.now().plus(self.policy.step_up_window);
-        let mut tx = self.store.begin().await?;
         tx.set_privileged_until(session.id, until).await?;
         let event = self.event(
             EventKind::ReauthSucceeded,
-            Some(session.account_id),
+            Some(account),
             Actor::Myself,
             ctx,
             json!({ "method": method }),
@@ -76,7 +128,7 @@ impl App {
         Ok(until)
     }
 
-    /// Throttle keys for a proof made on this session.
+    /// Throttle keys for a password proof made on this session.
     pub(crate) fn step_up_keys(&self, session: &Session, ctx: &RequestContext) -> Vec<Counted> {
         let mut keys = vec![(
             format!("reauth:session:{}", session.id),

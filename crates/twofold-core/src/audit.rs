@@ -14,10 +14,15 @@ pub enum EventKind {
     ReauthFailed,
     PasswordChanged,
     SessionRevoked,
+    TotpAdded,
+    TotpRenamed,
+    TotpRemoved,
+    TotpReplayRejected,
+    MfaChallengeFailed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::AccountCreated,
         EventKind::SignInSucceeded,
         EventKind::SignInFailed,
@@ -26,6 +31,11 @@ impl EventKind {
         EventKind::ReauthFailed,
         EventKind::PasswordChanged,
         EventKind::SessionRevoked,
+        EventKind::TotpAdded,
+        EventKind::TotpRenamed,
+        EventKind::TotpRemoved,
+        EventKind::TotpReplayRejected,
+        EventKind::MfaChallengeFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +48,11 @@ impl EventKind {
             EventKind::ReauthFailed => "reauth.failed",
             EventKind::PasswordChanged => "password.changed",
             EventKind::SessionRevoked => "session.revoked",
+            EventKind::TotpAdded => "totp.added",
+            EventKind::TotpRenamed => "totp.renamed",
+            EventKind::TotpRemoved => "totp.removed",
+            EventKind::TotpReplayRejected => "totp.replay_rejected",
+            EventKind::MfaChallengeFailed => "mfa.challenge_failed",
         }
     }
 
@@ -56,6 +71,11 @@ impl EventKind {
             EventKind::ReauthFailed => "Failed identity confirmation",
             EventKind::PasswordChanged => "Password changed",
             EventKind::SessionRevoked => "Session signed out",
+            EventKind::TotpAdded => "Authenticator app added",
+            EventKind::TotpRenamed => "Authenticator app renamed",
+            EventKind::TotpRemoved => "Authenticator app removed",
+            EventKind::TotpReplayRejected => "A used code was refused",
+            EventKind::MfaChallengeFailed => "Wrong second-factor code",
         }
     }
 }

@@ -9,11 +9,14 @@ pub mod audit;
 pub mod clock;
 pub mod device;
 pub mod email;
+pub mod factor;
 pub mod key;
 pub mod password;
+pub mod qr;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 
 pub use account::{AccountId, Role};
 pub use clock::{Clock, Timestamp};

@@ -29,6 +29,17 @@ pub mod limits {
         max: 100,
         window: FIFTEEN_MINUTES,
     };
+    /// Failed codes (TOTP, recovery, passkey) per account, across all
+    /// challenges, apart from passwords.
+    pub const CODES_PER_ACCOUNT: Limit = Limit {
+        max: 10,
+        window: FIFTEEN_MINUTES,
+    };
+    /// Wrong codes one MFA challenge allows before it is spent.
+    pub const CODES_PER_CHALLENGE: i64 = 5;
+    /// Consecutive failed TOTP codes (NIST SP 800-63B §5.2.2) after which
+    /// TOTP is refused until another method succeeds or an owner resets MFA.
+    pub const TOTP_CONSECUTIVE_FAILURES: i64 = 100;
     /// Failed step-up proofs per session.
     pub const STEP_UP_PER_SESSION: Limit = Limit {
         max: 5,

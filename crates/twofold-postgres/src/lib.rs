@@ -15,8 +15,9 @@ use twofold_core::session::amr_to_text;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{
-    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, Failures, NewAccount, NewSession,
-    Session, SessionRow, Store, StoreError, StoreResult, Tx, sql,
+    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, Failures, MfaChallenge,
+    MfaChallengeRow, NewAccount, NewSession, Session, SessionRow, Store, StoreError, StoreResult,
+    TotpAuthenticator, TotpRow, Tx, sql,
 };
 use uuid::Uuid;
 
@@ -135,6 +136,41 @@ impl Store for PgStore {
             count: u64::try_from(count).unwrap_or(0),
             oldest: oldest.map(Timestamp::from),
         })
+    }
+
+    async fn totp_authenticators(&self, account: AccountId) -> StoreResult<Vec<TotpAuthenticator>> {
+        let rows: Vec<TotpRow> = sqlx::query_as(sql::TOTP_OF_ACCOUNT)
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(TotpAuthenticator::from).collect())
+    }
+
+    async fn mfa_challenge(
+        &self,
+        id: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<MfaChallenge>> {
+        let row: Option<MfaChallengeRow> = sqlx::query_as(sql::MFA_CHALLENGE)
+            .bind(id.as_bytes())
+            .bind(now.unix())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(MfaChallenge::from))
+    }
+
+    async fn totp_failures(&self, account: AccountId) -> StoreResult<i64> {
+        let count: Option<i64> = sqlx::query_scalar(sql::TOTP_FAILURES)
+            .bind(account)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(count.unwrap_or(0))
+    }
+
+    async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
+        Ok(sqlx::query_as(sql::KEY_CHECK)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn touch_session(
@@ -279,6 +315,171 @@ impl Tx for PgTx {
         sqlx::query(sql::INSERT_FAILURE)
             .bind(key)
             .bind(at.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn lock_account(&mut self, account: AccountId) -> StoreResult<()> {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_totp(&mut self, t: &TotpAuthenticator) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_TOTP)
+            .bind(t.id)
+            .bind(t.account_id)
+            .bind(&t.name)
+            .bind(&t.secret_sealed)
+            .bind(t.created_at.unix())
+            .bind(t.pending_until.map(Timestamp::unix))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn confirm_totp(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        name: &str,
+        step: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::CONFIRM_TOTP)
+            .bind(now.unix())
+            .bind(step)
+            .bind(name)
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn use_totp_step(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        step: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::USE_TOTP_STEP)
+            .bind(step)
+            .bind(now.unix())
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn rename_totp(&mut self, account: AccountId, id: Uuid, name: &str) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::RENAME_TOTP)
+            .bind(name)
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn delete_totp(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::DELETE_TOTP)
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn delete_expired_pending_totp(
+        &mut self,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::DELETE_EXPIRED_PENDING_TOTP)
+            .bind(account)
+            .bind(now.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn count_confirmed_totp(&mut self, account: AccountId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_CONFIRMED_TOTP)
+            .bind(account)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
+    async fn insert_mfa_challenge(&mut self, id: &TokenHash, c: &MfaChallenge) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_MFA_CHALLENGE)
+            .bind(id.as_bytes())
+            .bind(c.account_id)
+            .bind(c.created_at.unix())
+            .bind(c.expires_at.unix())
+            .bind(c.remember_me)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn consume_mfa_challenge(
+        &mut self,
+        id: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<MfaChallenge>> {
+        let row: Option<MfaChallengeRow> = sqlx::query_as(sql::CONSUME_MFA_CHALLENGE)
+            .bind(id.as_bytes())
+            .bind(now.unix())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(MfaChallenge::from))
+    }
+
+    async fn fail_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(sql::FAIL_MFA_CHALLENGE)
+            .bind(id.as_bytes())
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    async fn delete_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<()> {
+        sqlx::query(sql::DELETE_MFA_CHALLENGE)
+            .bind(id.as_bytes())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn increment_totp_failures(&mut self, account: AccountId) -> StoreResult<i64> {
+        let count: Option<i64> = sqlx::query_scalar(sql::INCREMENT_TOTP_FAILURES)
+            .bind(account)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(count.unwrap_or(0))
+    }
+
+    async fn reset_totp_failures(&mut self, account: AccountId) -> StoreResult<()> {
+        sqlx::query(sql::RESET_TOTP_FAILURES)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_KEY_CHECK)
+            .bind(key_id)
+            .bind(check)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

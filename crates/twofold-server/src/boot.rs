@@ -75,6 +75,26 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, BootError> {
     Ok(store)
 }
 
+/// Compares the server key with the check value stored on first start, so
+/// a wrong key stops the server now rather than every TOTP sign-in later.
+pub async fn check_key(store: &dyn Store, key: &ServerKey) -> Result<(), BootError> {
+    match store.key_check().await? {
+        Some((_, check)) if check.as_slice() == key.check_value().as_slice() => Ok(()),
+        Some(_) => Err(BootError::Setting {
+            setting: "secret_key_file",
+            reason: "this is not the server key this database was set up with (its key check \
+                     does not match); start with the original key"
+                .into(),
+        }),
+        None => {
+            let mut tx = store.begin().await?;
+            tx.insert_key_check(&key.id(), &key.check_value()).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    }
+}
+
 /// The SQLite URL for the database file in the data folder.
 pub fn default_database_url(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("twofold.db").display())

@@ -43,3 +43,25 @@ fn header(cookie: Cookie<'_>) -> HeaderValue {
     // valid header value.
     HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
 }
+
+/// The MFA challenge cookie of a browser sign-in: as short-lived as the
+/// challenge, and scoped to the sign-in page.
+pub fn challenge_cookie(web: &WebConfig, challenge: &SessionToken) -> HeaderValue {
+    let cookie = Cookie::build((web.challenge_cookie(), challenge.expose().to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(web.https)
+        .max_age(time::Duration::minutes(5));
+    header(cookie.build())
+}
+
+pub fn clear_challenge_cookie(web: &WebConfig) -> HeaderValue {
+    let cookie = Cookie::build((web.challenge_cookie(), ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(web.https)
+        .removal();
+    header(cookie.build())
+}

@@ -58,6 +58,13 @@ impl From<AppError> for ApiError {
             AppError::InvalidCredentials => {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
             }
+            AppError::BadCode(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_code", message),
+            AppError::WrongCode => Self::new(StatusCode::UNAUTHORIZED, "invalid_code", message),
+            AppError::ChallengeExpired => {
+                Self::new(StatusCode::UNAUTHORIZED, "challenge_expired", message)
+            }
+            AppError::TotpLocked => Self::new(StatusCode::FORBIDDEN, "totp_locked", message),
+            AppError::LastFactor => Self::new(StatusCode::CONFLICT, "last_factor", message),
             AppError::WrongProof => {
                 Self::new(StatusCode::FORBIDDEN, "invalid_credentials", message)
             }

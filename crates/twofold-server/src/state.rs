@@ -38,6 +38,17 @@ impl WebConfig {
     }
 }
 
+impl WebConfig {
+    /// The cookie holding a browser's pending MFA challenge.
+    pub fn challenge_cookie(&self) -> &'static str {
+        if self.https {
+            "__Host-twofold_mfa"
+        } else {
+            "twofold_mfa"
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,

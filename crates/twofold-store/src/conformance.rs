@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use twofold_core::audit::{Actor, EventKind};
 
-use crate::{AuditEvent, EventQuery, Failures, NewAccount, NewSession, Store, StoreError};
+use crate::{
+    AuditEvent, EventQuery, Failures, MfaChallenge, NewAccount, NewSession, Store, StoreError,
+    TotpAuthenticator,
+};
 
 const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
 
@@ -437,6 +440,221 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
     );
 }
 
+fn totp(account: Uuid, pending_until: Option<Timestamp>) -> TotpAuthenticator {
+    TotpAuthenticator {
+        id: Uuid::now_v7(),
+        account_id: account,
+        name: "Phone".into(),
+        secret_sealed: vec![1, 2, 3],
+        created_at: T0,
+        pending_until,
+        confirmed_at: None,
+        last_used_step: None,
+        last_used_at: None,
+    }
+}
+
+pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: Arc<dyn Store>) {
+    let owner = account("jane@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let pending = totp(owner.id, Some(T0.plus(secs(600))));
+    let late = totp(owner.id, Some(T0.plus(secs(10))));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_totp(&pending).await.unwrap();
+    tx.insert_totp(&late).await.unwrap();
+    assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 0);
+    assert!(
+        !tx.confirm_totp(owner.id, late.id, "Late", 5, T0.plus(secs(10)))
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(
+        !tx.confirm_totp(Uuid::now_v7(), pending.id, "x", 5, T0)
+            .await
+            .unwrap(),
+        "another account's"
+    );
+    assert!(
+        tx.confirm_totp(owner.id, pending.id, "Work phone", 5, T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.confirm_totp(owner.id, pending.id, "Again", 6, T0)
+            .await
+            .unwrap(),
+        "only once"
+    );
+    assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 1);
+    tx.delete_expired_pending_totp(owner.id, T0.plus(secs(10)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let all = store.totp_authenticators(owner.id).await.unwrap();
+    assert_eq!(all.len(), 1, "the expired pending one is gone");
+    assert_eq!(all[0].name, "Work phone");
+    assert_eq!(all[0].confirmed_at, Some(T0));
+    assert_eq!(all[0].pending_until, None);
+    assert_eq!(all[0].last_used_step, Some(5));
+    assert_eq!(all[0].secret_sealed, vec![1, 2, 3]);
+}
+
+pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store>) {
+    let owner = account("kim@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let t = totp(owner.id, Some(T0.plus(secs(600))));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_totp(&t).await.unwrap();
+    assert!(
+        !tx.use_totp_step(owner.id, t.id, 10, T0).await.unwrap(),
+        "pending cannot be used"
+    );
+    assert!(
+        tx.confirm_totp(owner.id, t.id, "Phone", 10, T0)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let (account, id) = (owner.id, t.id);
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let won = tx
+                .use_totp_step(account, id, 11, T0.plus(secs(30)))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            won
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        !tx.use_totp_step(owner.id, t.id, 11, T0).await.unwrap(),
+        "replay"
+    );
+    assert!(
+        !tx.use_totp_step(owner.id, t.id, 10, T0).await.unwrap(),
+        "older step"
+    );
+    assert!(
+        tx.use_totp_step(owner.id, t.id, 12, T0.plus(secs(60)))
+            .await
+            .unwrap()
+    );
+    assert!(tx.rename_totp(owner.id, t.id, "Renamed").await.unwrap());
+    assert!(
+        !tx.rename_totp(Uuid::now_v7(), t.id, "Theirs")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let stored = &store.totp_authenticators(owner.id).await.unwrap()[0];
+    assert_eq!(
+        (stored.last_used_step, stored.last_used_at),
+        (Some(12), Some(T0.plus(secs(60))))
+    );
+    assert_eq!(stored.name, "Renamed");
+    let mut tx = store.begin().await.unwrap();
+    assert!(!tx.delete_totp(Uuid::now_v7(), t.id).await.unwrap());
+    assert!(tx.delete_totp(owner.id, t.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .totp_authenticators(owner.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
+    let owner = account("lee@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let id = SessionToken::generate().unwrap().hash();
+    let challenge = MfaChallenge {
+        account_id: owner.id,
+        created_at: T0,
+        expires_at: T0.plus(secs(300)),
+        failures: 0,
+        remember_me: true,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_mfa_challenge(&id, &challenge).await.unwrap();
+    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), Some(1));
+    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), Some(2));
+    tx.commit().await.unwrap();
+    let found = store.mfa_challenge(&id, T0).await.unwrap().unwrap();
+    assert_eq!(
+        (found.account_id, found.failures, found.remember_me),
+        (owner.id, 2, true)
+    );
+    assert!(
+        store
+            .mfa_challenge(&id, T0.plus(secs(300)))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let got = tx.consume_mfa_challenge(&id, T0).await.unwrap();
+            tx.commit().await.unwrap();
+            got.is_some()
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    assert!(store.mfa_challenge(&id, T0).await.unwrap().is_none());
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), None);
+    tx.commit().await.unwrap();
+}
+
+pub async fn consecutive_totp_failures_count_and_reset(store: Arc<dyn Store>) {
+    let owner = account("max@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 0);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.increment_totp_failures(owner.id).await.unwrap(), 1);
+    assert_eq!(tx.increment_totp_failures(owner.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 2);
+    let mut tx = store.begin().await.unwrap();
+    tx.reset_totp_failures(owner.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 0);
+}
+
+pub async fn the_key_check_is_set_once(store: Arc<dyn Store>) {
+    assert_eq!(store.key_check().await.unwrap(), None);
+    for check in [b"first", b"other"] {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_key_check(b"id", check).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(
+        store.key_check().await.unwrap(),
+        Some((b"id".to_vec(), b"first".to_vec()))
+    );
+}
+
 fn secs(n: u64) -> std::time::Duration {
     std::time::Duration::from_secs(n)
 }
@@ -456,5 +674,10 @@ macro_rules! conformance_cases {
         $run!(the_step_up_window_and_other_sessions);
         $run!(the_audit_log_filters_pages_and_only_grows);
         $run!(failures_count_inside_their_window);
+        $run!(a_pending_authenticator_is_confirmed_once_before_it_expires);
+        $run!(a_totp_step_is_accepted_once_under_concurrency);
+        $run!(an_mfa_challenge_is_consumed_once);
+        $run!(consecutive_totp_failures_count_and_reset);
+        $run!(the_key_check_is_set_once);
     };
 }

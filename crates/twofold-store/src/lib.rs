@@ -16,8 +16,8 @@ use twofold_core::{AccountId, Timestamp};
 use uuid::Uuid;
 
 pub use models::{
-    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, NewAccount, NewSession, Session,
-    SessionRow,
+    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, MfaChallenge, MfaChallengeRow,
+    NewAccount, NewSession, Session, SessionRow, TotpAuthenticator, TotpRow,
 };
 pub use twofold_core::throttle::Failures;
 
@@ -85,6 +85,22 @@ pub trait Store: Send + Sync + 'static {
     /// Failed attempts recorded under `key` after `since`.
     async fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Failures>;
 
+    /// The account's authenticator apps, confirmed and pending, oldest first.
+    async fn totp_authenticators(&self, account: AccountId) -> StoreResult<Vec<TotpAuthenticator>>;
+
+    /// The unexpired MFA challenge with this id hash.
+    async fn mfa_challenge(
+        &self,
+        id: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<MfaChallenge>>;
+
+    /// Consecutive failed TOTP codes of the account.
+    async fn totp_failures(&self, account: AccountId) -> StoreResult<i64>;
+
+    /// The stored key check: `(key id, check value)`, if set.
+    async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>>;
+
     /// Records activity, but only if the stored `last_seen_at` is at or
     /// before `stale_before` (so at most one write a minute per session).
     async fn touch_session(
@@ -129,6 +145,66 @@ pub trait Tx: Send {
         at: Timestamp,
         forget_before: Timestamp,
     ) -> StoreResult<()>;
+
+    /// Serialises changes to one account's factors: PostgreSQL locks the
+    /// account row; SQLite's write transaction already excludes everyone.
+    async fn lock_account(&mut self, account: AccountId) -> StoreResult<()>;
+
+    async fn insert_totp(&mut self, totp: &TotpAuthenticator) -> StoreResult<()>;
+
+    /// Confirms a pending, unexpired authenticator; false if there is none.
+    async fn confirm_totp(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        name: &str,
+        step: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    /// The replay guard: records `step` as used if it is later than the last
+    /// accepted one. False means a replay (or no such authenticator).
+    async fn use_totp_step(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        step: i64,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    async fn rename_totp(&mut self, account: AccountId, id: Uuid, name: &str) -> StoreResult<bool>;
+    async fn delete_totp(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    async fn delete_expired_pending_totp(
+        &mut self,
+        account: AccountId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn count_confirmed_totp(&mut self, account: AccountId) -> StoreResult<i64>;
+
+    async fn insert_mfa_challenge(
+        &mut self,
+        id: &TokenHash,
+        challenge: &MfaChallenge,
+    ) -> StoreResult<()>;
+
+    /// Deletes and returns the unexpired challenge: exactly one caller wins.
+    async fn consume_mfa_challenge(
+        &mut self,
+        id: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<MfaChallenge>>;
+
+    /// Counts a wrong code on the challenge; returns its failures so far.
+    async fn fail_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<Option<i64>>;
+
+    async fn delete_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<()>;
+
+    /// Adds one to the account's consecutive TOTP failures; returns the count.
+    async fn increment_totp_failures(&mut self, account: AccountId) -> StoreResult<i64>;
+    async fn reset_totp_failures(&mut self, account: AccountId) -> StoreResult<()>;
+
+    /// Stores the key check unless one exists.
+    async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -199,3 +199,92 @@ pub struct EventQuery {
     pub before: Option<Uuid>,
     pub limit: u32,
 }
+
+/// An authenticator app, pending until its first code confirms it.
+#[derive(Clone)]
+pub struct TotpAuthenticator {
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub name: String,
+    /// The sealed seed (see `twofold_core::key`); never the seed itself.
+    pub secret_sealed: Vec<u8>,
+    pub created_at: Timestamp,
+    pub pending_until: Option<Timestamp>,
+    pub confirmed_at: Option<Timestamp>,
+    pub last_used_step: Option<i64>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for TotpAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpAuthenticator")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("confirmed_at", &self.confirmed_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+#[doc(hidden)]
+pub struct TotpRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub secret_sealed: Vec<u8>,
+    pub created_at: i64,
+    pub pending_until: Option<i64>,
+    pub confirmed_at: Option<i64>,
+    pub last_used_step: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<TotpRow> for TotpAuthenticator {
+    fn from(row: TotpRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            secret_sealed: row.secret_sealed,
+            created_at: row.created_at.into(),
+            pending_until: row.pending_until.map(Timestamp::from),
+            confirmed_at: row.confirmed_at.map(Timestamp::from),
+            last_used_step: row.last_used_step,
+            last_used_at: row.last_used_at.map(Timestamp::from),
+        }
+    }
+}
+
+/// A sign-in waiting for its second factor. Its id is a random token the
+/// client holds; the store keeps only its hash.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    pub account_id: AccountId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub failures: i64,
+    pub remember_me: bool,
+}
+
+#[derive(sqlx::FromRow)]
+#[doc(hidden)]
+pub struct MfaChallengeRow {
+    pub account_id: Uuid,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub failures: i64,
+    pub remember_me: bool,
+}
+
+impl From<MfaChallengeRow> for MfaChallenge {
+    fn from(row: MfaChallengeRow) -> Self {
+        Self {
+            account_id: row.account_id,
+            created_at: row.created_at.into(),
+            expires_at: row.expires_at.into(),
+            failures: row.failures,
+            remember_me: row.remember_me,
+        }
+    }
+}

@@ -65,3 +65,59 @@ pub const PRUNE_FAILURES: &str = "DELETE FROM throttle_failures WHERE key = $1 A
 
 pub const COUNT_FAILURES: &str =
     "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM throttle_failures WHERE key = $1 AND at > $2";
+
+pub const TOTP_OF_ACCOUNT: &str = "SELECT id, account_id, name, secret_sealed, created_at, pending_until, \
+     confirmed_at, last_used_step, last_used_at FROM totp_authenticators \
+     WHERE account_id = $1 ORDER BY created_at, id";
+
+pub const INSERT_TOTP: &str = "INSERT INTO totp_authenticators \
+     (id, account_id, name, secret_sealed, created_at, pending_until) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Confirms a pending authenticator with the step its code matched.
+pub const CONFIRM_TOTP: &str = "UPDATE totp_authenticators \
+     SET confirmed_at = $1, pending_until = NULL, last_used_step = $2, last_used_at = $1, name = $3 \
+     WHERE id = $4 AND account_id = $5 AND confirmed_at IS NULL AND pending_until > $1";
+
+/// The replay guard: a step is accepted only if it is later than the last one.
+pub const USE_TOTP_STEP: &str = "UPDATE totp_authenticators SET last_used_step = $1, last_used_at = $2 \
+     WHERE id = $3 AND account_id = $4 AND confirmed_at IS NOT NULL \
+     AND (last_used_step IS NULL OR last_used_step < $1)";
+
+pub const RENAME_TOTP: &str = "UPDATE totp_authenticators SET name = $1 \
+     WHERE id = $2 AND account_id = $3 AND confirmed_at IS NOT NULL";
+
+pub const DELETE_TOTP: &str = "DELETE FROM totp_authenticators WHERE id = $1 AND account_id = $2";
+
+pub const DELETE_EXPIRED_PENDING_TOTP: &str = "DELETE FROM totp_authenticators \
+     WHERE account_id = $1 AND confirmed_at IS NULL AND pending_until <= $2";
+
+pub const COUNT_CONFIRMED_TOTP: &str =
+    "SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL";
+
+pub const INSERT_MFA_CHALLENGE: &str = "INSERT INTO mfa_challenges \
+     (id_hash, account_id, created_at, expires_at, failures, remember_me) VALUES ($1, $2, $3, $4, 0, $5)";
+
+pub const MFA_CHALLENGE: &str = "SELECT account_id, created_at, expires_at, failures, remember_me \
+     FROM mfa_challenges WHERE id_hash = $1 AND expires_at > $2";
+
+/// Single use: exactly one caller gets the row back.
+pub const CONSUME_MFA_CHALLENGE: &str = "DELETE FROM mfa_challenges WHERE id_hash = $1 AND expires_at > $2 \
+     RETURNING account_id, created_at, expires_at, failures, remember_me";
+
+pub const FAIL_MFA_CHALLENGE: &str =
+    "UPDATE mfa_challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures";
+
+pub const DELETE_MFA_CHALLENGE: &str = "DELETE FROM mfa_challenges WHERE id_hash = $1";
+
+pub const TOTP_FAILURES: &str = "SELECT totp_failures FROM accounts WHERE id = $1";
+
+pub const INCREMENT_TOTP_FAILURES: &str =
+    "UPDATE accounts SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures";
+
+pub const RESET_TOTP_FAILURES: &str =
+    "UPDATE accounts SET totp_failures = 0 WHERE id = $1 AND totp_failures <> 0";
+
+pub const KEY_CHECK: &str = "SELECT key_id, check_value FROM server_key_check WHERE id = 1";
+
+pub const INSERT_KEY_CHECK: &str = "INSERT INTO server_key_check (id, key_id, check_value) VALUES (1, $1, $2) \
+     ON CONFLICT (id) DO NOTHING";

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sqlx::Connection as _;
 use tempfile::TempDir;
+use twofold_core::key::ServerKey;
 use twofold_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub struct TestDb {
     pub url: String,
     /// A scratch folder for this test (SQLite file, key files, …).
     pub dir: TempDir,
+    /// The server key every instance on this database shares.
+    pub key: ServerKey,
     postgres: Option<(String, String)>,
 }
 
@@ -45,6 +48,7 @@ impl TestDb {
                     backend,
                     url,
                     dir,
+                    key: ServerKey::generate().unwrap(),
                     postgres: None,
                 }
             }
@@ -65,6 +69,7 @@ impl TestDb {
                     backend,
                     url: url.to_string(),
                     dir,
+                    key: ServerKey::generate().unwrap(),
                     postgres: Some((admin, name)),
                 }
             }

@@ -44,9 +44,14 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let base = format!("http://localhost:{}", addr.port());
         let clock = Arc::new(ManualClock::at(START));
+        let store = db.store().await;
+        twofold_server::boot::check_key(store.as_ref(), &db.key)
+            .await
+            .unwrap();
         let app = App::new(
-            db.store().await,
+            store,
             clock.clone(),
+            db.key.clone(),
             PasswordHashing::new(PasswordHasher::new().unwrap(), 2),
             policy,
         );

@@ -24,6 +24,8 @@ const SETTINGS: &[(&str, &str)] = &[
     ("session_lifetime", "12h"),
     ("remember_me_lifetime", "30d"),
     ("step_up_window", "5m"),
+    ("issuer", "twofold"),
+    ("remember_me_with_mfa", "false"),
     ("trusted_proxies", ""),
     ("log_format", "pretty"),
     ("hash_concurrency", "0"),
@@ -193,12 +195,39 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
                 remembered: duration("remember_me_lifetime", get("remember_me_lifetime"))?,
             },
             step_up_window: duration("step_up_window", get("step_up_window"))?,
+            issuer: issuer(get("issuer"))?,
+            remember_me_with_mfa: boolean("remember_me_with_mfa", get("remember_me_with_mfa"))?,
         },
         trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
         log_format,
         hash_concurrency,
     })
+}
+
+/// The name authenticator apps show: 1–64 characters, no ':' (it separates
+/// issuer and account in the Key-URI label).
+fn issuer(text: &str) -> Result<String, SettingError> {
+    let name = text.trim();
+    if name.is_empty()
+        || name.chars().count() > 64
+        || name.contains(':')
+        || name.chars().any(char::is_control)
+    {
+        return Err(SettingError::new(
+            "issuer",
+            "expected 1 to 64 characters without ':'",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn boolean(name: &str, text: &str) -> Result<bool, SettingError> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(SettingError::new(name, "expected true or false")),
+    }
 }
 
 fn parse_public_url(text: &str) -> Result<Url, SettingError> {
@@ -250,6 +279,8 @@ mod tests {
         assert!(s.database_url.is_none());
         assert_eq!(s.policy.step_up_window, Duration::from_secs(300));
         assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.policy.issuer, "twofold");
+        assert!(!s.policy.remember_me_with_mfa);
     }
 
     #[test]
@@ -290,6 +321,13 @@ mod tests {
         assert_eq!(load(None, &[], env).unwrap_err().name, "trusted_proxies");
         let env = |name: &str| (name == "TWOFOLD_STEP_UP_WINDOW").then(|| "5".to_owned());
         assert_eq!(load(None, &[], env).unwrap_err().name, "step_up_window");
+        let env = |name: &str| (name == "TWOFOLD_ISSUER").then(|| "My:App".to_owned());
+        assert_eq!(load(None, &[], env).unwrap_err().name, "issuer");
+        let env = |name: &str| (name == "TWOFOLD_REMEMBER_ME_WITH_MFA").then(|| "yes".to_owned());
+        assert_eq!(
+            load(None, &[], env).unwrap_err().name,
+            "remember_me_with_mfa"
+        );
     }
 
     #[test]

@@ -155,7 +155,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
-            let (_, app) = open(&settings).await?;
+            let app = open(&settings).await?;
             eprintln!("migrations applied ({})", app.store().backend());
             Ok(())
         }
@@ -201,7 +201,7 @@ fn init_logging(format: LogFormat, serving: bool) {
 }
 
 /// Opens the database (running migrations) and builds the app.
-async fn open(settings: &Settings) -> Result<(ServerKey, App), Failure> {
+async fn open(settings: &Settings) -> Result<App, Failure> {
     let url = match &settings.database_url {
         Some(url) => url.clone(),
         None => boot::default_database_url(&settings.data_dir),
@@ -219,18 +219,20 @@ async fn open(settings: &Settings) -> Result<(ServerKey, App), Failure> {
         backend,
     )?;
     let store = boot::open_store(&url).await?;
+    boot::check_key(store.as_ref(), &key).await?;
     let hasher = PasswordHasher::new().map_err(|e| Failure::Other(e.to_string()))?;
     let app = App::new(
         store,
         Arc::new(SystemClock),
+        key,
         PasswordHashing::new(hasher, settings.hash_concurrency),
         settings.policy.clone(),
     );
-    Ok((key, app))
+    Ok(app)
 }
 
 async fn serve(settings: Settings) -> Result<(), Failure> {
-    let (_key, app) = open(&settings).await?;
+    let app = open(&settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| Failure::Other(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -286,7 +288,7 @@ async fn create_user(
     } else {
         prompt_password()?
     };
-    let (_, app) = open(settings).await?;
+    let app = open(settings).await?;
     let account = app
         .create_account(
             NewAccountRequest {

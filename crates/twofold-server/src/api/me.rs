@@ -38,10 +38,12 @@ pub async fn me(
     ApiSession(session): ApiSession,
 ) -> Result<Json<Me>, ApiError> {
     let account = state.app.account(session.account_id).await?;
+    let mfa = state.app.mfa_overview(session.account_id).await?;
     Ok(Json(Me {
         account: AccountView::from(&account),
-        // No second factors exist yet; the factor issues derive this.
-        mfa: MfaSummary { enabled: false },
+        mfa: MfaSummary {
+            enabled: mfa.enabled(),
+        },
     }))
 }
 

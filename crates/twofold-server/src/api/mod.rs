@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod me;
+mod mfa;
 mod sessions;
 mod views;
 
@@ -63,6 +64,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::current, sessions::sign_out))
         .routes(routes!(sessions::revoke))
         .routes(routes!(sessions::reauth))
+        .routes(routes!(sessions::complete_mfa))
+        .routes(routes!(mfa::overview))
+        .routes(routes!(mfa::start_totp))
+        .routes(routes!(mfa::confirm_totp))
+        .routes(routes!(mfa::rename_totp, mfa::remove_totp))
         .routes(routes!(me::me))
         .routes(routes!(me::events))
         .routes(routes!(me::change_password))

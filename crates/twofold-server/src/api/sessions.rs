@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use twofold_app::{IssuedSession, Proof, SignInOutcome};
+use twofold_app::{IssuedChallenge, IssuedSession, MfaProof, Proof, SignInOutcome};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -48,7 +48,8 @@ pub struct CurrentSession {
     post, path = "/sessions", tag = "sessions",
     request_body = SignInRequest,
     responses(
-        (status = 201, description = "Signed in; also sets the session cookie", body = ActiveSession),
+        (status = 201, description = "Signed in (MFA off); also sets the session cookie", body = ActiveSession),
+        (status = 200, description = "Password accepted, MFA on: meet the challenge at `POST /sessions/mfa`", body = MfaRequired),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ErrorBody),
         (status = 429, description = "Too many attempts (`rate_limited`)", body = ErrorBody),
@@ -64,13 +65,80 @@ pub async fn sign_in(
         .sign_in(&req.email, req.password, req.remember_me, &ctx)
         .await?
     {
-        SignInOutcome::Active(issued) => Ok(active_session(&state, issued, req.remember_me)),
+        SignInOutcome::Active(issued) => Ok(active_session(&state, issued)),
+        SignInOutcome::MfaRequired(challenge) => Ok(mfa_required(&state, challenge)),
     }
 }
 
+/// The password was right and MFA is on.
+#[derive(Serialize, ToSchema)]
+pub struct MfaRequired {
+    /// Always `mfa_required`.
+    #[schema(example = "mfa_required")]
+    state: &'static str,
+    /// Pass to `POST /sessions/mfa`. Single use; the browser also gets it
+    /// as a short-lived cookie.
+    challenge_id: String,
+    /// The methods that can meet the challenge: `totp`, later
+    /// `recovery_code` and `webauthn`.
+    methods: Vec<&'static str>,
+    expires_at: String,
+}
+
+/// `200 {state:"mfa_required", …}` with the challenge cookie.
+pub fn mfa_required(state: &AppState, challenge: IssuedChallenge) -> Response {
+    let cookie = cookies::challenge_cookie(&state.web, &challenge.id);
+    let body = MfaRequired {
+        state: "mfa_required",
+        challenge_id: challenge.id.expose().to_owned(),
+        methods: challenge.methods.iter().map(|m| m.as_str()).collect(),
+        expires_at: challenge.expires_at.to_rfc3339(),
+    };
+    (StatusCode::OK, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
+}
+
+/// The second step of a sign-in.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MfaRequest {
+    /// `{"method":"totp","challenge_id":"…","code":"123456"}`
+    Totp { challenge_id: String, code: String },
+}
+
+/// Complete a sign-in with a second factor.
+#[utoipa::path(
+    post, path = "/sessions/mfa", tag = "sessions",
+    request_body = MfaRequest,
+    responses(
+        (status = 201, description = "Signed in (aal 2); sets the session cookie", body = ActiveSession),
+        (status = 400, description = "Malformed request or code (`invalid_request`, `invalid_code`)", body = ErrorBody),
+        (status = 401, description = "Wrong code (`invalid_code`), or the challenge is unknown, expired or spent (`challenge_expired`)", body = ErrorBody),
+        (status = 403, description = "TOTP blocked after 100 consecutive wrong codes (`totp_locked`)", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes (`rate_limited`)", body = ErrorBody),
+    )
+)]
+pub async fn complete_mfa(
+    State(state): State<AppState>,
+    Client(ctx): Client,
+    ApiJson(req): ApiJson<MfaRequest>,
+) -> Result<Response, ApiError> {
+    let (challenge_id, proof) = match req {
+        MfaRequest::Totp { challenge_id, code } => (challenge_id, MfaProof::Totp(code)),
+    };
+    let issued = state.app.complete_mfa(&challenge_id, proof, &ctx).await?;
+    let mut response = active_session(&state, issued);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::clear_challenge_cookie(&state.web),
+    );
+    Ok(response)
+}
+
 /// `201 {state:"active", token, session}` with the session cookie.
-pub fn active_session(state: &AppState, issued: IssuedSession, remember_me: bool) -> Response {
-    let persist = remember_me.then_some((issued.session.created_at, issued.session.expires_at));
+pub fn active_session(state: &AppState, issued: IssuedSession) -> Response {
+    let persist = issued
+        .persistent
+        .then_some((issued.session.created_at, issued.session.expires_at));
     let cookie = cookies::session_cookie(&state.web, &issued.token, persist);
     let body = ActiveSession {
         state: "active",
@@ -193,6 +261,8 @@ pub enum ReauthRequest {
         #[schema(value_type = String, format = Password)]
         password: SecretString,
     },
+    /// `{"method":"totp","code":"123456"}`
+    Totp { code: String },
 }
 
 #[derive(Serialize, ToSchema)]
@@ -223,6 +293,7 @@ pub async fn reauth(
 ) -> Result<Json<Privileged>, ApiError> {
     let proof = match req {
         ReauthRequest::Password { password } => Proof::Password(password),
+        ReauthRequest::Totp { code } => Proof::Totp(code),
     };
     let until = state.app.reauthenticate(&session, proof, &ctx).await?;
     Ok(Json(Privileged {

@@ -1,7 +1,7 @@
 //! Setup, sign-in and sign-out pages.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
@@ -13,8 +13,7 @@ use crate::error::ApiError;
 use crate::extract::{Client, PageForm, PageSession};
 use crate::state::AppState;
 
-/// Where a signed-in person lands.
-const HOME: &str = "/settings/security";
+use super::HOME;
 
 #[derive(Template)]
 #[template(path = "setup.html")]
@@ -96,9 +95,15 @@ pub async fn setup(
     }
 }
 
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    expired: Option<String>,
+}
+
 pub async fn login_page(
     State(state): State<AppState>,
     PageSession(session): PageSession,
+    Query(query): Query<LoginQuery>,
 ) -> Response {
     match state.app.needs_setup().await {
         Ok(true) => see_other("/setup"),
@@ -107,7 +112,9 @@ pub async fn login_page(
             StatusCode::OK,
             &LoginPage {
                 email: String::new(),
-                error: None,
+                error: query.expired.map(|_| {
+                    "That sign-in expired or had too many wrong codes. Sign in again.".to_owned()
+                }),
             },
         ),
         Err(e) => ApiError::from(e).into_response(),
@@ -133,6 +140,10 @@ pub async fn login(
             let persist =
                 remember_me.then_some((issued.session.created_at, issued.session.expires_at));
             signed_in(&state, &issued.token, persist)
+        }
+        Ok(twofold_app::SignInOutcome::MfaRequired(challenge)) => {
+            let cookie = cookies::challenge_cookie(&state.web, &challenge.id);
+            ([(header::SET_COOKIE, cookie)], see_other("/login/mfa")).into_response()
         }
         Err(e) => {
             let (status, error) = explain(e);

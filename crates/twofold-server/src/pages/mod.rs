@@ -2,8 +2,13 @@
 //! rendered (askama), plain forms, no inline script (the CSP forbids it).
 
 mod auth;
+mod mfa;
 mod security;
 mod step_up;
+mod totp;
+
+/// Where a signed-in person lands.
+pub const HOME: &str = "/settings/security";
 
 use askama::Template;
 use axum::Router;
@@ -34,6 +39,12 @@ pub fn router() -> Router<AppState> {
             post(security::revoke_others),
         )
         .route("/reauth", get(step_up::page).post(step_up::confirm))
+        .route("/login/mfa", get(mfa::page).post(mfa::submit))
+        .route("/settings/security/totp", post(totp::add))
+        .route("/settings/security/totp/{id}/verify", post(totp::verify))
+        .route("/settings/security/totp/{id}/rename", post(totp::rename))
+        .route("/settings/security/totp/{id}/remove", post(totp::remove))
+        .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }
 
@@ -44,6 +55,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.js"),
     )
         .into_response()
 }
@@ -98,7 +120,15 @@ fn explain(e: AppError) -> (StatusCode, String) {
         ),
         AppError::WrongProof => (
             StatusCode::FORBIDDEN,
-            "That password is incorrect.".to_owned(),
+            "That password or code is incorrect.".to_owned(),
+        ),
+        AppError::WrongCode => (
+            StatusCode::UNAUTHORIZED,
+            "That code is incorrect. Enter the newest code from your app.".to_owned(),
+        ),
+        AppError::ChallengeExpired => (
+            StatusCode::UNAUTHORIZED,
+            "This sign-in has expired. Sign in again.".to_owned(),
         ),
         AppError::RateLimited { retry_after } => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -120,12 +150,18 @@ fn explain(e: AppError) -> (StatusCode, String) {
         }
         other @ (AppError::Unauthenticated
         | AppError::ReauthRequired
+        | AppError::BadCode(_)
+        | AppError::TotpLocked
+        | AppError::LastFactor
         | AppError::Forbidden(_)
         | AppError::NotFound(_)
         | AppError::Conflict(_)) => {
             let status = match other {
                 AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) | AppError::ReauthRequired => StatusCode::FORBIDDEN,
+                AppError::Forbidden(_) | AppError::ReauthRequired | AppError::TotpLocked => {
+                    StatusCode::FORBIDDEN
+                }
+                AppError::BadCode(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 _ => StatusCode::CONFLICT,
             };

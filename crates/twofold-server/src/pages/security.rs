@@ -28,8 +28,17 @@ struct SecurityPage {
     role: String,
     created_at: String,
     notice: Option<&'static str>,
+    mfa_enabled: bool,
+    totp: Vec<TotpRow>,
     sessions: Vec<SessionRow>,
     events: Vec<EventRow>,
+}
+
+struct TotpRow {
+    id: Uuid,
+    name: String,
+    created_at: String,
+    last_used_at: String,
 }
 
 struct SessionRow {
@@ -60,6 +69,9 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         }
         "session_revoked" => Some("That session was signed out."),
         "others_revoked" => Some("All your other sessions were signed out."),
+        "totp_added" => Some("Authenticator app added. Two-factor authentication is on."),
+        "totp_renamed" => Some("Authenticator app renamed."),
+        "totp_removed" => Some("Authenticator app removed."),
         _ => None,
     }
 }
@@ -86,11 +98,25 @@ async fn load(
     let account = state.app.account(session.account_id).await?;
     let sessions = state.app.sessions(session).await?;
     let events = state.app.my_events(session, None, RECENT_EVENTS).await?;
+    let mfa = state.app.mfa_overview(session.account_id).await?;
     Ok(SecurityPage {
         email: account.email,
         role: account.role.to_string(),
         created_at: account.created_at.to_human(),
         notice,
+        mfa_enabled: mfa.enabled(),
+        totp: mfa
+            .totp
+            .iter()
+            .map(|t| TotpRow {
+                id: t.id,
+                name: t.name.clone(),
+                created_at: t.created_at.to_human(),
+                last_used_at: t
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), |at| at.to_human()),
+            })
+            .collect(),
         sessions: sessions
             .iter()
             .map(|s| SessionRow {
@@ -152,7 +178,7 @@ pub async fn change_password(
     {
         Ok(_) => see_other(&format!("{PATH}?notice=password_changed")),
         Err(AppError::ReauthRequired) => {
-            step_up::screen(&state, &session, "/settings/security/password", stash, None)
+            step_up::screen(&state, &session, "/settings/security/password", stash, None).await
         }
         Err(e) => {
             let (status, error) = explain(e);

@@ -17,9 +17,9 @@ use crate::extract::{Client, PageSession};
 use crate::state::AppState;
 
 /// Fields of the step-up form itself, never carried over.
-const OWN_FIELDS: [&str; 3] = ["return_to", "reauth_password", "username"];
-/// The actions the screen may send a person back to.
-const RETURN_PATHS: [&str; 1] = ["/settings/security/password"];
+const OWN_FIELDS: [&str; 4] = ["return_to", "reauth_password", "reauth_code", "username"];
+/// Actions (form posts) live below this path; the page itself is a GET.
+const ACTIONS: &str = "/settings/security/";
 
 #[derive(Template)]
 #[template(path = "reauth.html")]
@@ -28,6 +28,7 @@ struct ReauthPage<'a> {
     return_to: &'a str,
     stash: Vec<(String, String)>,
     window_minutes: u64,
+    has_totp: bool,
     error: Option<String>,
 }
 
@@ -46,7 +47,7 @@ impl StashedForm {
 }
 
 /// Renders the step-up screen for an action at `return_to`.
-pub fn screen(
+pub async fn screen(
     state: &AppState,
     session: &Session,
     return_to: &str,
@@ -57,6 +58,11 @@ pub fn screen(
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::FORBIDDEN, None),
     };
+    let has_totp = state
+        .app
+        .mfa_overview(session.account_id)
+        .await
+        .is_ok_and(|mfa| !mfa.totp.is_empty());
     render(
         status,
         &ReauthPage {
@@ -64,6 +70,7 @@ pub fn screen(
             return_to,
             stash: stash.0,
             window_minutes: state.app.policy().step_up_window.as_secs().div_ceil(60),
+            has_totp,
             error,
         },
     )
@@ -85,7 +92,7 @@ pub async fn page(
     };
     let return_to = query.return_to.as_deref().unwrap_or(super::security::PATH);
     let return_to = safe_return(return_to).unwrap_or(super::security::PATH);
-    let mut response = screen(&state, &session, return_to, StashedForm(Vec::new()), None);
+    let mut response = screen(&state, &session, return_to, StashedForm(Vec::new()), None).await;
     *response.status_mut() = StatusCode::OK;
     response
 }
@@ -110,26 +117,30 @@ pub async fn confirm(
             .map(|(_, v)| v.clone())
     };
     let return_to = field("return_to").unwrap_or_default();
-    let password = SecretString::from(field("reauth_password").unwrap_or_default());
+    let proof = match field("reauth_code").filter(|c| !c.trim().is_empty()) {
+        Some(code) => Proof::Totp(code),
+        None => Proof::Password(SecretString::from(
+            field("reauth_password").unwrap_or_default(),
+        )),
+    };
     let stash = StashedForm::from_body(&body);
     let Some(return_to) = safe_return(&return_to) else {
         return see_other(super::security::PATH);
     };
-    match state
-        .app
-        .reauthenticate(&session, Proof::Password(password), &ctx)
-        .await
-    {
+    match state.app.reauthenticate(&session, proof, &ctx).await {
         // 307 keeps the method and body: the original form is posted again.
-        Ok(_) if RETURN_PATHS.contains(&return_to) => (
+        Ok(_) if return_to.starts_with(ACTIONS) => (
             StatusCode::TEMPORARY_REDIRECT,
             [(header::LOCATION, return_to)],
         )
             .into_response(),
         Ok(_) => see_other(return_to),
-        Err(e @ (AppError::WrongProof | AppError::RateLimited { .. })) => {
-            screen(&state, &session, return_to, stash, Some(explain(e)))
-        }
+        Err(
+            e @ (AppError::WrongProof
+            | AppError::RateLimited { .. }
+            | AppError::BadCode(_)
+            | AppError::TotpLocked),
+        ) => screen(&state, &session, return_to, stash, Some(explain(e))).await,
         Err(e) => {
             let (status, error) = explain(e);
             super::message(status, "Not confirmed", &error)

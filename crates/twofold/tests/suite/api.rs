@@ -395,9 +395,19 @@ async fn the_openapi_document_describes_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
         ("/accounts", &["post"][..]),
-        ("/sessions", &["post"]),
+        ("/sessions", &["post", "get", "delete"]),
         ("/sessions/current", &["get", "delete"]),
         ("/me", &["get"]),
+        ("/sessions/{id}", &["delete"]),
+        ("/sessions/current/reauth", &["post"]),
+        ("/sessions/mfa", &["post"]),
+        ("/me/events", &["get"]),
+        ("/me/password", &["put"]),
+        ("/me/mfa", &["get"]),
+        ("/me/mfa/totp", &["post"]),
+        ("/me/mfa/totp/{id}/verify", &["post"]),
+        ("/me/mfa/totp/{id}", &["patch", "delete"]),
+        ("/admin/events", &["get"]),
     ] {
         for method in methods {
             assert!(

@@ -69,7 +69,7 @@ async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.wait_for_text("h1", "Confirm it is you").await?;
     b.fill("#reauth_password", "not the password").await?;
     b.click("#confirm").await?;
-    b.wait_for_text("#error", "That password is incorrect.")
+    b.wait_for_text("#error", "That password or code is incorrect.")
         .await?;
     b.fill("#reauth_password", PASSWORD).await?;
     b.click("#confirm").await?;
@@ -98,4 +98,114 @@ async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.fill("#password", "a brand new passphrase").await?;
     b.click("#sign-in").await?;
     b.wait_for_path("/settings/security").await
+}
+
+/// An authenticator app enrolled on the page, read by real clients: the QR
+/// code by zbarimg, the code by oathtool; then a sign-in with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticator_app_is_enrolled_on_the_page_and_signs_in() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let browser = Browser::start("totp_enrol_and_sign_in").await;
+    let outcome = totp_flow(&browser, &server, &db).await;
+    browser.finish(outcome).await;
+}
+
+async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
+    b.goto(&server.url("/login")).await?;
+    b.fill("#email", "owner@example.com").await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#sign-in").await?;
+    b.wait_for_path("/settings/security").await?;
+    b.wait_for_text("#mfa-status", "Off").await?;
+
+    b.click("#add-totp").await?;
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_text("h1", "Add an authenticator app").await?;
+
+    // The QR code as served, read by zbarimg.
+    let svg = b
+        .find("#totp-qr svg")
+        .await?
+        .html(false)
+        .await
+        .map_err(|e| format!("QR svg: {e}"))?;
+    let svg_path = db.path("qr.svg");
+    let png_path = db.path("qr.png");
+    std::fs::write(&svg_path, svg).map_err(|e| e.to_string())?;
+    run_client(
+        "rsvg-convert",
+        &["-b", "white", "-o", path(&png_path), path(&svg_path)],
+    )?;
+    let uri = run_client("zbarimg", &["--nodbus", "--raw", "-q", path(&png_path)])?;
+    let prefix = "otpauth://totp/twofold:owner%40example.com?secret=";
+    let secret = uri
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix("&issuer=twofold"))
+        .ok_or_else(|| format!("unexpected URI from the QR code: {uri}"))?
+        .to_owned();
+    let shown = b.text("#totp-secret").await?.replace(' ', "");
+    if shown != secret {
+        return Err(format!(
+            "the typed key {shown} differs from the QR code's {secret}"
+        ));
+    }
+
+    b.fill("#code", &crate::totp::oathtool(&secret, server))
+        .await?;
+    b.fill("#name", "Chromium phone").await?;
+    b.click("#confirm-totp").await?;
+    b.wait_for_text(
+        "#notice",
+        "Authenticator app added. Two-factor authentication is on.",
+    )
+    .await?;
+    b.wait_for_text("#mfa-status", "On").await?;
+    b.wait_for_text("#totp-list .totp .name", "Chromium phone")
+        .await?;
+
+    // Sign out, sign in with the password and the next code.
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await?;
+    b.fill("#email", "owner@example.com").await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#sign-in").await?;
+    b.wait_for_path("/login/mfa").await?;
+    b.fill("#code", "000000").await?;
+    b.click("#verify").await?;
+    b.wait_for_text(
+        "#error",
+        "That code is incorrect. Enter the newest code from your app.",
+    )
+    .await?;
+    server.advance(std::time::Duration::from_secs(30));
+    b.fill("#code", &crate::totp::oathtool(&secret, server))
+        .await?;
+    b.click("#verify").await?;
+    b.wait_for_path("/settings/security").await?;
+    let expected = server.app.now().to_human();
+    b.wait_for_text("#totp-list .totp .last-used", &expected)
+        .await
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+/// Runs a real client program; its trimmed standard output.
+fn run_client(program: &str, args: &[&str]) -> Step<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("{program}: {e} (./scripts/test installs it)"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }

@@ -247,3 +247,41 @@ async fn serve_runs_on_the_embedded_default_and_stops_on_sigterm() {
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(!logs.contains(PASSWORD), "a password reached the logs");
 }
+
+#[test]
+fn a_wrong_server_key_is_detected_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [("TWOFOLD_DATA_DIR", data.to_str().unwrap())];
+    let out = twofold(&["migrate"], &env, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Another key for the same database: refused before serving anything.
+    let other = dir.path().join("other-key");
+    assert!(
+        twofold(
+            &["key", "generate", "--out", other.to_str().unwrap()],
+            &[],
+            None
+        )
+        .status
+        .success()
+    );
+    let env = [
+        ("TWOFOLD_DATA_DIR", data.to_str().unwrap()),
+        ("TWOFOLD_SECRET_KEY_FILE", other.to_str().unwrap()),
+    ];
+    let out = twofold(&["serve"], &env, None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`secret_key_file`") && err.contains("not the server key"),
+        "{err}"
+    );
+    // The original key still works.
+    let out = twofold(
+        &["migrate"],
+        &[("TWOFOLD_DATA_DIR", data.to_str().unwrap())],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod pages;
 mod security;
+mod totp;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};

@@ -225,7 +225,7 @@ async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("That password is incorrect.")
+            .contains("That password or code is incorrect.")
     );
 
     // The right one sends the same form back to its action (307 keeps the body).
@@ -331,4 +331,62 @@ async fn sessions_are_revoked_from_the_security_page(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK, "this session stays");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mfa_page_takes_a_code_after_the_password() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let token = crate::sign_in(&server, "owner@example.com").await;
+    let (_, secret) = crate::totp::enrol(&server, &token, None).await;
+
+    let browser = server.client();
+    let login = browser
+        .post(server.url("/login"))
+        .form(&[("email", "owner@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&login).await, "/login/mfa");
+    let page = browser
+        .get(server.url("/login/mfa"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"autocomplete="one-time-code""#) && page.contains(r#"inputmode="numeric""#)
+    );
+    let wrong = browser
+        .post(server.url("/login/mfa"))
+        .form(&[("code", "000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let code = crate::totp::oathtool(&secret, &server);
+    let right = browser
+        .post(server.url("/login/mfa"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&right).await, "/settings/security");
+    let page = browser
+        .get(server.url("/settings/security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    // Without a challenge the MFA page sends people back to sign in.
+    let stranger = server
+        .client()
+        .get(server.url("/login/mfa"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&stranger).await, "/login");
 }

@@ -1,0 +1,335 @@
+//! Authenticator apps: enrolment (pending until a code confirms it), rename,
+//! removal, and checking a code with the replay guard.
+
+use serde_json::json;
+use twofold_core::audit::{Actor, EventKind};
+use twofold_core::factor::FactorName;
+use twofold_core::key::Purpose;
+use twofold_core::totp::{CodeError, TotpSecret};
+use twofold_core::{AccountId, Timestamp};
+use twofold_store::{Session, TotpAuthenticator, Tx};
+use uuid::Uuid;
+
+use crate::{App, AppError, AppResult, RequestContext};
+
+/// How long an enrolment waits for its first code.
+const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// A generous bound on authenticators (confirmed and pending) per account.
+const MAX_PER_ACCOUNT: usize = 20;
+const DEFAULT_NAME: &str = "Authenticator app";
+
+/// A new, unconfirmed authenticator: what the person scans or types.
+#[derive(Debug)]
+pub struct PendingTotp {
+    pub id: Uuid,
+    pub secret: TotpSecret,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+    pub expires_at: Timestamp,
+    pub name: String,
+}
+
+/// A confirmed authenticator (recovery codes join in the next issue).
+#[derive(Debug)]
+pub struct ConfirmedTotp {
+    pub authenticator: TotpAuthenticator,
+}
+
+/// The outcome of checking a code against an account's authenticators.
+pub(crate) enum CodeCheck {
+    /// Accepted; its step is now used up.
+    Accepted,
+    /// Right code, but its step was already used: a replay.
+    Replayed,
+    Wrong,
+}
+
+fn aad(id: Uuid, account: AccountId) -> Vec<u8> {
+    format!("totp|{id}|{account}").into_bytes()
+}
+
+fn bad_code(e: CodeError) -> AppError {
+    match e {
+        CodeError::Malformed => AppError::BadCode("the code must be 6 digits"),
+    }
+}
+
+fn bad_name(e: twofold_core::factor::FactorNameError) -> AppError {
+    AppError::InvalidInput {
+        field: "name",
+        message: e.to_string(),
+    }
+}
+
+impl App {
+    /// Starts adding an authenticator app (step-up required).
+    pub async fn start_totp(
+        &self,
+        session: &Session,
+        name: Option<&str>,
+    ) -> AppResult<PendingTotp> {
+        self.require_step_up(session)?;
+        let name = FactorName::or_default(name, DEFAULT_NAME).map_err(bad_name)?;
+        let now = self.clock.now();
+        let existing = self.store.totp_authenticators(session.account_id).await?;
+        let live = existing
+            .iter()
+            .filter(|t| t.confirmed_at.is_some() || t.pending_until.is_some_and(|u| u > now))
+            .count();
+        if live >= MAX_PER_ACCOUNT {
+            return Err(AppError::Conflict(
+                "an account can have at most 20 authenticator apps",
+            ));
+        }
+        let id = Uuid::now_v7();
+        let secret = TotpSecret::generate().map_err(AppError::internal)?;
+        let sealed = self
+            .key
+            .seal(
+                Purpose::TotpSeal,
+                secret.as_bytes(),
+                &aad(id, session.account_id),
+            )
+            .map_err(AppError::internal)?;
+        let expires_at = now.plus(PENDING_FOR);
+        let mut tx = self.store.begin().await?;
+        tx.delete_expired_pending_totp(session.account_id, now)
+            .await?;
+        tx.insert_totp(&TotpAuthenticator {
+            id,
+            account_id: session.account_id,
+            name: name.as_str().to_owned(),
+            secret_sealed: sealed,
+            created_at: now,
+            pending_until: Some(expires_at),
+            confirmed_at: None,
+            last_used_step: None,
+            last_used_at: None,
+        })
+        .await?;
+        tx.commit().await?;
+        self.pending_view(
+            id,
+            secret,
+            expires_at,
+            name.as_str().to_owned(),
+            &session.account_email,
+        )
+    }
+
+    /// The enrolment details of a pending authenticator again (e.g. the page
+    /// after a mistyped code). Only while it is pending and unexpired.
+    pub async fn pending_totp(&self, session: &Session, id: Uuid) -> AppResult<PendingTotp> {
+        let now = self.clock.now();
+        let totp = self
+            .store
+            .totp_authenticators(session.account_id)
+            .await?
+            .into_iter()
+            .find(|t| {
+                t.id == id && t.confirmed_at.is_none() && t.pending_until.is_some_and(|u| u > now)
+            })
+            .ok_or(AppError::NotFound(
+                "no such pending authenticator; it may have expired",
+            ))?;
+        let secret = self.open_secret(&totp)?;
+        let expires_at = totp.pending_until.unwrap_or(now);
+        self.pending_view(id, secret, expires_at, totp.name, &session.account_email)
+    }
+
+    fn pending_view(
+        &self,
+        id: Uuid,
+        secret: TotpSecret,
+        expires_at: Timestamp,
+        name: String,
+        email: &str,
+    ) -> AppResult<PendingTotp> {
+        let otpauth_uri = secret.otpauth_uri(&self.policy.issuer, email);
+        let qr_svg = twofold_core::qr::svg(&otpauth_uri)
+            .ok_or(AppError::Internal("QR code too long".into()))?;
+        Ok(PendingTotp {
+            id,
+            secret,
+            otpauth_uri,
+            qr_svg,
+            expires_at,
+            name,
+        })
+    }
+
+    /// Confirms a pending authenticator with a current code. The code's step
+    /// is recorded, so it cannot be used again.
+    pub async fn confirm_totp(
+        &self,
+        session: &Session,
+        id: Uuid,
+        code: &str,
+        name: Option<&str>,
+        ctx: &RequestContext,
+    ) -> AppResult<ConfirmedTotp> {
+        let now = self.clock.now();
+        let pending = self
+            .store
+            .totp_authenticators(session.account_id)
+            .await?
+            .into_iter()
+            .find(|t| {
+                t.id == id && t.confirmed_at.is_none() && t.pending_until.is_some_and(|u| u > now)
+            })
+            .ok_or(AppError::NotFound(
+                "no such pending authenticator; it may have expired",
+            ))?;
+        let name = match name.filter(|n| !n.trim().is_empty()) {
+            Some(n) => FactorName::parse(n).map_err(bad_name)?.as_str().to_owned(),
+            None => pending.name.clone(),
+        };
+        let secret = self.open_secret(&pending)?;
+        let step = secret
+            .verify(code, now)
+            .map_err(bad_code)?
+            .ok_or(AppError::BadCode(
+                "the code is incorrect; check the time on your device and try the newest code",
+            ))?;
+        let mut tx = self.store.begin().await?;
+        tx.lock_account(session.account_id).await?;
+        let step = i64::try_from(step).map_err(AppError::internal)?;
+        if !tx
+            .confirm_totp(session.account_id, id, &name, step, now)
+            .await?
+        {
+            return Err(AppError::NotFound(
+                "no such pending authenticator; it may have expired",
+            ));
+        }
+        let event = self.event(
+            EventKind::TotpAdded,
+            Some(session.account_id),
+            Actor::Myself,
+            ctx,
+            json!({ "authenticator_id": id, "name": name }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        let authenticator = TotpAuthenticator {
+            name,
+            pending_until: None,
+            confirmed_at: Some(now),
+            last_used_step: Some(step),
+            last_used_at: Some(now),
+            ..pending
+        };
+        Ok(ConfirmedTotp { authenticator })
+    }
+
+    /// Renames a confirmed authenticator (step-up required).
+    pub async fn rename_totp(
+        &self,
+        session: &Session,
+        id: Uuid,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> AppResult<TotpAuthenticator> {
+        self.require_step_up(session)?;
+        let name = FactorName::parse(name).map_err(bad_name)?;
+        let mut tx = self.store.begin().await?;
+        if !tx
+            .rename_totp(session.account_id, id, name.as_str())
+            .await?
+        {
+            return Err(AppError::NotFound("no such authenticator"));
+        }
+        let event = self.event(
+            EventKind::TotpRenamed,
+            Some(session.account_id),
+            Actor::Myself,
+            ctx,
+            json!({ "authenticator_id": id, "name": name.as_str() }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        self.mfa_overview(session.account_id)
+            .await?
+            .totp
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(AppError::NotFound("no such authenticator"))
+    }
+
+    /// Removes an authenticator (step-up required). Removing the last second
+    /// factor turns MFA off, so it needs `confirm_last`.
+    pub async fn remove_totp(
+        &self,
+        session: &Session,
+        id: Uuid,
+        confirm_last: bool,
+        ctx: &RequestContext,
+    ) -> AppResult<()> {
+        self.require_step_up(session)?;
+        let mut tx = self.store.begin().await?;
+        // Counted under the account lock: two removals racing cannot both
+        // see "one more remains" and leave none without confirmation.
+        tx.lock_account(session.account_id).await?;
+        let confirmed_before = tx.count_confirmed_totp(session.account_id).await?;
+        if !tx.delete_totp(session.account_id, id).await? {
+            return Err(AppError::NotFound("no such authenticator"));
+        }
+        let confirmed_after = tx.count_confirmed_totp(session.account_id).await?;
+        let was_last = confirmed_before > 0 && confirmed_after == 0;
+        if was_last && !confirm_last {
+            return Err(AppError::LastFactor);
+        }
+        let event = self.event(
+            EventKind::TotpRemoved,
+            Some(session.account_id),
+            Actor::Myself,
+            ctx,
+            json!({ "authenticator_id": id, "mfa_now_off": was_last }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn open_secret(&self, totp: &TotpAuthenticator) -> AppResult<TotpSecret> {
+        self.key
+            .open(
+                Purpose::TotpSeal,
+                &totp.secret_sealed,
+                &aad(totp.id, totp.account_id),
+            )
+            .map(TotpSecret::from_bytes)
+            .map_err(AppError::internal)
+    }
+
+    /// Checks `code` against the account's confirmed authenticators and, on
+    /// a match, uses up its step inside `tx` (the replay guard: one
+    /// conditional update, so parallel requests cannot both pass).
+    pub(crate) async fn check_totp(
+        &self,
+        tx: &mut dyn Tx,
+        account: AccountId,
+        code: &str,
+    ) -> AppResult<CodeCheck> {
+        let now = self.clock.now();
+        twofold_core::totp::normalize_code(code).map_err(bad_code)?;
+        let authenticators = self.mfa_overview(account).await?.totp;
+        let mut replayed = false;
+        for totp in &authenticators {
+            let secret = self.open_secret(totp)?;
+            let Some(step) = secret.verify(code, now).map_err(bad_code)? else {
+                continue;
+            };
+            let step = i64::try_from(step).map_err(AppError::internal)?;
+            if tx.use_totp_step(account, totp.id, step, now).await? {
+                return Ok(CodeCheck::Accepted);
+            }
+            replayed = true;
+        }
+        Ok(if replayed {
+            CodeCheck::Replayed
+        } else {
+            CodeCheck::Wrong
+        })
+    }
+}

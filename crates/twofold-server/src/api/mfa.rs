@@ -1,0 +1,237 @@
+//! The account's second factors: the overview and authenticator apps.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use twofold_store::TotpAuthenticator;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, RequireStepUp};
+use crate::state::AppState;
+
+/// An authenticator app, as its owner sees it (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct AuthenticatorView {
+    id: Uuid,
+    name: String,
+    created_at: String,
+    last_used_at: Option<String>,
+}
+
+impl From<&TotpAuthenticator> for AuthenticatorView {
+    fn from(t: &TotpAuthenticator) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            created_at: t.created_at.to_rfc3339(),
+            last_used_at: t.last_used_at.map(|at| at.to_rfc3339()),
+        }
+    }
+}
+
+/// `GET /me/mfa`: every second factor of the account.
+#[derive(Serialize, ToSchema)]
+pub struct MfaView {
+    /// True exactly when a confirmed authenticator app or passkey exists.
+    enabled: bool,
+    totp: Vec<AuthenticatorView>,
+    /// Passkeys arrive with the WebAuthn issue; always empty for now.
+    #[schema(value_type = Vec<Object>)]
+    passkeys: Vec<serde_json::Value>,
+    /// Recovery codes arrive with their own issue; always null for now.
+    #[schema(value_type = Option<Object>)]
+    recovery_codes: Option<serde_json::Value>,
+}
+
+/// The account's second factors.
+#[utoipa::path(
+    get, path = "/me/mfa", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, body = MfaView),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+    )
+)]
+pub async fn overview(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+) -> Result<Json<MfaView>, ApiError> {
+    let mfa = state.app.mfa_overview(session.account_id).await?;
+    Ok(Json(MfaView {
+        enabled: mfa.enabled(),
+        totp: mfa.totp.iter().map(AuthenticatorView::from).collect(),
+        passkeys: Vec::new(),
+        recovery_codes: None,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StartTotp {
+    /// 1–64 characters; default "Authenticator app".
+    name: Option<String>,
+}
+
+/// A pending authenticator: show the QR code or the secret, then confirm
+/// with a code before `expires_at`.
+#[derive(Serialize, ToSchema)]
+pub struct PendingView {
+    id: Uuid,
+    /// Base32, no padding. Shown only now.
+    secret: String,
+    /// Key-URI format: `otpauth://totp/ISSUER:EMAIL?secret=…&issuer=ISSUER`.
+    otpauth_uri: String,
+    /// The URI as an inline SVG QR code.
+    qr_svg: String,
+    expires_at: String,
+}
+
+/// Start adding an authenticator app (step-up).
+#[utoipa::path(
+    post, path = "/me/mfa/totp", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body(content = StartTotp, description = "Optional; an empty body is fine"),
+    responses(
+        (status = 201, body = PendingView),
+        (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
+        (status = 409, description = "Too many authenticators (`conflict`)", body = ErrorBody),
+        (status = 422, description = "Bad name (`invalid_request`)", body = ErrorBody),
+    )
+)]
+pub async fn start_totp(
+    State(state): State<AppState>,
+    RequireStepUp(session): RequireStepUp,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<PendingView>), ApiError> {
+    let request: StartTotp = if body.iter().all(u8::is_ascii_whitespace) {
+        StartTotp::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_request(e.to_string()))?
+    };
+    let pending = state
+        .app
+        .start_totp(&session, request.name.as_deref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PendingView {
+            id: pending.id,
+            secret: pending.secret.base32(),
+            otpauth_uri: pending.otpauth_uri,
+            qr_svg: pending.qr_svg,
+            expires_at: pending.expires_at.to_rfc3339(),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmTotp {
+    /// A current 6-digit code (spaces allowed).
+    code: String,
+    /// Replaces the name given at the start.
+    name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmedView {
+    authenticator: AuthenticatorView,
+}
+
+/// Confirm a pending authenticator with a current code.
+#[utoipa::path(
+    post, path = "/me/mfa/totp/{id}/verify", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = ConfirmTotp,
+    responses(
+        (status = 200, body = ConfirmedView),
+        (status = 400, description = "Malformed or wrong code (`invalid_code`); the pending authenticator stays", body = ErrorBody),
+        (status = 404, description = "No such pending authenticator, or it expired (`not_found`)", body = ErrorBody),
+    )
+)]
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ConfirmTotp>,
+) -> Result<Json<ConfirmedView>, ApiError> {
+    let confirmed = state
+        .app
+        .confirm_totp(&session, id, &req.code, req.name.as_deref(), &ctx)
+        .await?;
+    Ok(Json(ConfirmedView {
+        authenticator: AuthenticatorView::from(&confirmed.authenticator),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    /// 1–64 characters.
+    name: String,
+}
+
+/// Rename an authenticator app (step-up).
+#[utoipa::path(
+    patch, path = "/me/mfa/totp/{id}", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = Rename,
+    responses(
+        (status = 200, body = ConfirmedView),
+        (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
+        (status = 404, description = "No such authenticator (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Bad name (`invalid_request`)", body = ErrorBody),
+    )
+)]
+pub async fn rename_totp(
+    State(state): State<AppState>,
+    RequireStepUp(session): RequireStepUp,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<Rename>,
+) -> Result<Json<ConfirmedView>, ApiError> {
+    let renamed = state.app.rename_totp(&session, id, &req.name, &ctx).await?;
+    Ok(Json(ConfirmedView {
+        authenticator: AuthenticatorView::from(&renamed),
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveOptions {
+    /// Required (true) to remove the last second factor, which turns MFA off.
+    #[serde(default)]
+    confirm_last: bool,
+}
+
+/// Remove an authenticator app (step-up).
+#[utoipa::path(
+    delete, path = "/me/mfa/totp/{id}", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path), RemoveOptions),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
+        (status = 404, description = "No such authenticator (`not_found`)", body = ErrorBody),
+        (status = 409, description = "It is the last factor; repeat with `?confirm_last=true` (`last_factor`)", body = ErrorBody),
+    )
+)]
+pub async fn remove_totp(
+    State(state): State<AppState>,
+    RequireStepUp(session): RequireStepUp,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(options): ApiQuery<RemoveOptions>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .remove_totp(&session, id, options.confirm_last, &ctx)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

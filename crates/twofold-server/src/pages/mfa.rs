@@ -1,0 +1,90 @@
+//! The second step of a browser sign-in: the MFA page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use twofold_app::{AppError, MfaProof};
+
+use super::{HOME, explain, render, see_other};
+use crate::cookies;
+use crate::extract::{Client, PageForm};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "mfa.html")]
+struct MfaPage {
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+fn challenge(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(state.web.challenge_cookie())
+        .map(|c| c.value().to_owned())
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if challenge(&state, &headers).is_none() {
+        return see_other("/login");
+    }
+    render(StatusCode::OK, &MfaPage { error: None })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Client(ctx): Client,
+    headers: HeaderMap,
+    PageForm(form): PageForm<CodeForm>,
+) -> Response {
+    let Some(challenge_id) = challenge(&state, &headers) else {
+        return see_other("/login");
+    };
+    let code = form.map(|f| f.code).unwrap_or_default();
+    match state
+        .app
+        .complete_mfa(&challenge_id, MfaProof::Totp(code), &ctx)
+        .await
+    {
+        Ok(issued) => {
+            let persist = issued
+                .persistent
+                .then_some((issued.session.created_at, issued.session.expires_at));
+            // Two cookies: `AppendHeaders`, as a plain header array would
+            // keep only the last one.
+            (
+                AppendHeaders([
+                    (
+                        header::SET_COOKIE,
+                        cookies::session_cookie(&state.web, &issued.token, persist),
+                    ),
+                    (
+                        header::SET_COOKIE,
+                        cookies::clear_challenge_cookie(&state.web),
+                    ),
+                ]),
+                see_other(HOME),
+            )
+                .into_response()
+        }
+        Err(AppError::ChallengeExpired) => (
+            [(
+                header::SET_COOKIE,
+                cookies::clear_challenge_cookie(&state.web),
+            )],
+            see_other("/login?expired=1"),
+        )
+            .into_response(),
+        Err(e) => {
+            let (status, error) = explain(e);
+            render(status, &MfaPage { error: Some(error) })
+        }
+    }
+}
