@@ -39,6 +39,9 @@ pub enum AppError {
         "this is your last second factor: removing it turns two-factor authentication off; confirm to proceed"
     )]
     LastFactor,
+    /// Recovery codes need an authenticator app or passkey to back up.
+    #[error("add an authenticator app or passkey first: recovery codes are a fallback for them")]
+    NoStrongFactor,
     /// A step-up proof was wrong (or the current password, on a change).
     #[error("the password or code is incorrect")]
     WrongProof,

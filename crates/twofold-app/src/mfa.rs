@@ -4,7 +4,7 @@
 //! stored as a flag that could disagree.
 
 use twofold_core::AccountId;
-use twofold_store::TotpAuthenticator;
+use twofold_store::{RecoveryStatus, TotpAuthenticator};
 
 use crate::{App, AppResult};
 
@@ -12,12 +12,14 @@ use crate::{App, AppResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MfaMethod {
     Totp,
+    RecoveryCode,
 }
 
 impl MfaMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             MfaMethod::Totp => "totp",
+            MfaMethod::RecoveryCode => "recovery_code",
         }
     }
 }
@@ -27,6 +29,8 @@ impl MfaMethod {
 pub struct MfaOverview {
     /// Confirmed authenticator apps, oldest first.
     pub totp: Vec<TotpAuthenticator>,
+    /// The recovery sheet, if there is one.
+    pub recovery: Option<RecoveryStatus>,
 }
 
 impl MfaOverview {
@@ -38,6 +42,9 @@ impl MfaOverview {
         let mut methods = Vec::new();
         if !self.totp.is_empty() {
             methods.push(MfaMethod::Totp);
+        }
+        if self.enabled() && self.recovery.is_some_and(|r| r.remaining > 0) {
+            methods.push(MfaMethod::RecoveryCode);
         }
         methods
     }
@@ -52,6 +59,7 @@ impl App {
             .into_iter()
             .filter(|t| t.confirmed_at.is_some())
             .collect();
-        Ok(MfaOverview { totp })
+        let recovery = self.store.recovery_status(account).await?;
+        Ok(MfaOverview { totp, recovery })
     }
 }

@@ -30,6 +30,8 @@ pub struct IssuedSession {
     /// "Remember me" applied: the browser cookie should outlive the browser
     /// session.
     pub persistent: bool,
+    /// After a sign-in with a recovery code: how many codes are left.
+    pub recovery_codes_left: Option<i64>,
 }
 
 /// What a correct password leads to.
@@ -53,6 +55,16 @@ pub struct IssuedChallenge {
 /// A second factor presented to meet a challenge.
 pub enum MfaProof {
     Totp(String),
+    RecoveryCode(String),
+}
+
+impl MfaProof {
+    fn method(&self) -> &'static str {
+        match self {
+            MfaProof::Totp(_) => "totp",
+            MfaProof::RecoveryCode(_) => "recovery_code",
+        }
+    }
 }
 
 /// How long a sign-in waits for its second factor.
@@ -189,43 +201,75 @@ impl App {
         let account = self.account(challenge.account_id).await?;
         let keys = code_keys(account.id);
         self.check_limits(&keys).await?;
-        let MfaProof::Totp(code) = proof;
-        if self.store.totp_failures(account.id).await? >= limits::TOTP_CONSECUTIVE_FAILURES {
-            return Err(AppError::TotpLocked);
-        }
-
+        let method = proof.method();
         let mut tx = self.store.begin().await?;
-        match self.check_totp(&mut *tx, account.id, &code).await? {
-            CodeCheck::Accepted => {
-                if tx.consume_mfa_challenge(&hash, now).await?.is_none() {
-                    // Another request met this challenge first.
-                    return Err(AppError::ChallengeExpired);
+        let (outcome, amr) = match &proof {
+            MfaProof::Totp(code) => {
+                if self.store.totp_failures(account.id).await? >= limits::TOTP_CONSECUTIVE_FAILURES
+                {
+                    return Err(AppError::TotpLocked);
                 }
-                tx.reset_totp_failures(account.id).await?;
-                let remember = challenge.remember_me && self.policy.remember_me_with_mfa;
-                let amr = vec![Amr::Pwd, Amr::Otp];
-                let issued = self
-                    .issue_session(&mut *tx, &account, Aal::Two, amr, remember, ctx)
-                    .await?;
-                let event = self.event(
-                    EventKind::SignInSucceeded,
-                    Some(account.id),
-                    Actor::Myself,
-                    ctx,
-                    json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
-                );
-                self.audit(&mut *tx, event).await?;
-                tx.commit().await?;
-                Ok(issued)
+                (self.check_totp(&mut *tx, account.id, code).await?, Amr::Otp)
             }
-            outcome @ (CodeCheck::Replayed | CodeCheck::Wrong) => {
-                drop(tx);
-                let replayed = matches!(outcome, CodeCheck::Replayed);
-                self.record_code_failure(account.id, Some(&hash), replayed, "totp", ctx)
-                    .await?;
-                Err(AppError::WrongCode)
+            MfaProof::RecoveryCode(code) => {
+                let used = self.use_recovery_code(&mut *tx, account.id, code).await?;
+                let outcome = if used {
+                    CodeCheck::Accepted
+                } else {
+                    CodeCheck::Wrong
+                };
+                (outcome, Amr::Rc)
             }
+        };
+        if !matches!(outcome, CodeCheck::Accepted) {
+            drop(tx);
+            let replayed = matches!(outcome, CodeCheck::Replayed);
+            self.record_code_failure(account.id, Some(&hash), replayed, method, ctx)
+                .await?;
+            return Err(AppError::WrongCode);
         }
+        if tx.consume_mfa_challenge(&hash, now).await?.is_none() {
+            // Another request met this challenge first; this one changes nothing.
+            return Err(AppError::ChallengeExpired);
+        }
+        // Another method succeeding lifts the consecutive TOTP count.
+        tx.reset_totp_failures(account.id).await?;
+        let remember = challenge.remember_me && self.policy.remember_me_with_mfa;
+        let mut issued = self
+            .issue_session(
+                &mut *tx,
+                &account,
+                Aal::Two,
+                vec![Amr::Pwd, amr],
+                remember,
+                ctx,
+            )
+            .await?;
+        if amr == Amr::Rc {
+            let left = tx
+                .recovery_status_in_tx(account.id)
+                .await?
+                .map_or(0, |s| s.remaining);
+            let event = self.event(
+                EventKind::RecoveryCodeUsed,
+                Some(account.id),
+                Actor::Myself,
+                ctx,
+                json!({ "remaining": left }),
+            );
+            self.audit(&mut *tx, event).await?;
+            issued.recovery_codes_left = Some(left);
+        }
+        let event = self.event(
+            EventKind::SignInSucceeded,
+            Some(account.id),
+            Actor::Myself,
+            ctx,
+            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
+        );
+        self.audit(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok(issued)
     }
 
     /// Records a wrong or replayed TOTP code in its own transaction: the
@@ -250,7 +294,9 @@ impl App {
         {
             tx.delete_mfa_challenge(hash).await?;
         }
-        tx.increment_totp_failures(account).await?;
+        if method == "totp" {
+            tx.increment_totp_failures(account).await?;
+        }
         if replayed {
             let event = self.event(
                 EventKind::TotpReplayRejected,
@@ -409,6 +455,7 @@ impl App {
         Ok(IssuedSession {
             token,
             persistent: remember_me,
+            recovery_codes_left: None,
             session: Session {
                 id: new.id,
                 account_id: account.id,

@@ -29,10 +29,12 @@ pub struct PendingTotp {
     pub name: String,
 }
 
-/// A confirmed authenticator (recovery codes join in the next issue).
+/// A confirmed authenticator, and the first recovery sheet when it was the
+/// account's first strong factor.
 #[derive(Debug)]
 pub struct ConfirmedTotp {
     pub authenticator: TotpAuthenticator,
+    pub recovery_codes: Option<crate::RecoverySheet>,
 }
 
 /// The outcome of checking a code against an account's authenticators.
@@ -193,6 +195,7 @@ impl App {
             ))?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
+        let first = tx.count_confirmed_totp(session.account_id).await? == 0;
         let step = i64::try_from(step).map_err(AppError::internal)?;
         if !tx
             .confirm_totp(session.account_id, id, &name, step, now)
@@ -210,6 +213,15 @@ impl App {
             json!({ "authenticator_id": id, "name": name }),
         );
         self.audit(&mut *tx, event).await?;
+        // The first strong factor brings the first recovery sheet.
+        let recovery_codes = if first {
+            Some(
+                self.write_sheet(&mut *tx, session.account_id, Actor::Myself, ctx)
+                    .await?,
+            )
+        } else {
+            None
+        };
         tx.commit().await?;
         let authenticator = TotpAuthenticator {
             name,
@@ -219,7 +231,10 @@ impl App {
             last_used_at: Some(now),
             ..pending
         };
-        Ok(ConfirmedTotp { authenticator })
+        Ok(ConfirmedTotp {
+            authenticator,
+            recovery_codes,
+        })
     }
 
     /// Renames a confirmed authenticator (step-up required).
@@ -278,6 +293,10 @@ impl App {
         let was_last = confirmed_before > 0 && confirmed_after == 0;
         if was_last && !confirm_last {
             return Err(AppError::LastFactor);
+        }
+        if was_last {
+            // MFA is off: its fallback goes with it.
+            tx.delete_recovery_codes(session.account_id).await?;
         }
         let event = self.event(
             EventKind::TotpRemoved,

@@ -19,10 +19,13 @@ pub enum EventKind {
     TotpRemoved,
     TotpReplayRejected,
     MfaChallengeFailed,
+    RecoveryCodesGenerated,
+    RecoveryCodeUsed,
+    MfaDisabled,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::AccountCreated,
         EventKind::SignInSucceeded,
         EventKind::SignInFailed,
@@ -36,6 +39,9 @@ impl EventKind {
         EventKind::TotpRemoved,
         EventKind::TotpReplayRejected,
         EventKind::MfaChallengeFailed,
+        EventKind::RecoveryCodesGenerated,
+        EventKind::RecoveryCodeUsed,
+        EventKind::MfaDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +59,9 @@ impl EventKind {
             EventKind::TotpRemoved => "totp.removed",
             EventKind::TotpReplayRejected => "totp.replay_rejected",
             EventKind::MfaChallengeFailed => "mfa.challenge_failed",
+            EventKind::RecoveryCodesGenerated => "recovery_codes.generated",
+            EventKind::RecoveryCodeUsed => "recovery_code.used",
+            EventKind::MfaDisabled => "mfa.disabled",
         }
     }
 
@@ -76,6 +85,9 @@ impl EventKind {
             EventKind::TotpRemoved => "Authenticator app removed",
             EventKind::TotpReplayRejected => "A used code was refused",
             EventKind::MfaChallengeFailed => "Wrong second-factor code",
+            EventKind::RecoveryCodesGenerated => "New recovery codes generated",
+            EventKind::RecoveryCodeUsed => "Recovery code used to sign in",
+            EventKind::MfaDisabled => "Two-factor authentication turned off",
         }
     }
 }

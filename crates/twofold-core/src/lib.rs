@@ -13,6 +13,7 @@ pub mod factor;
 pub mod key;
 pub mod password;
 pub mod qr;
+pub mod recovery;
 pub mod session;
 pub mod throttle;
 pub mod token;

@@ -16,8 +16,8 @@ use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{
     Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, Failures, MfaChallenge,
-    MfaChallengeRow, NewAccount, NewSession, Session, SessionRow, Store, StoreError, StoreResult,
-    TotpAuthenticator, TotpRow, Tx, sql,
+    MfaChallengeRow, NewAccount, NewSession, RecoveryStatus, Session, SessionRow, Store,
+    StoreError, StoreResult, TotpAuthenticator, TotpRow, Tx, sql,
 };
 use uuid::Uuid;
 
@@ -165,6 +165,14 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(count.unwrap_or(0))
+    }
+
+    async fn recovery_status(&self, account: AccountId) -> StoreResult<Option<RecoveryStatus>> {
+        let row = sqlx::query_as(sql::RECOVERY_STATUS)
+            .bind(account)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(twofold_store::recovery_status(row))
     }
 
     async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
@@ -400,6 +408,14 @@ impl Tx for PgTx {
             == 1)
     }
 
+    async fn delete_all_totp(&mut self, account: AccountId) -> StoreResult<u64> {
+        Ok(sqlx::query(sql::DELETE_ALL_TOTP)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+
     async fn delete_expired_pending_totp(
         &mut self,
         account: AccountId,
@@ -474,6 +490,59 @@ impl Tx for PgTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    async fn replace_recovery_codes(
+        &mut self,
+        account: AccountId,
+        hashes: &[[u8; 32]],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.delete_recovery_codes(account).await?;
+        for hash in hashes {
+            sqlx::query(sql::INSERT_RECOVERY_CODE)
+                .bind(account)
+                .bind(&hash[..])
+                .bind(now.unix())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_recovery_codes(&mut self, account: AccountId) -> StoreResult<()> {
+        sqlx::query(sql::DELETE_RECOVERY_CODES)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn use_recovery_code(
+        &mut self,
+        account: AccountId,
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::USE_RECOVERY_CODE)
+            .bind(now.unix())
+            .bind(account)
+            .bind(&hash[..])
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn recovery_status_in_tx(
+        &mut self,
+        account: AccountId,
+    ) -> StoreResult<Option<RecoveryStatus>> {
+        let row = sqlx::query_as(sql::RECOVERY_STATUS)
+            .bind(account)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(twofold_store::recovery_status(row))
     }
 
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()> {

@@ -65,6 +65,9 @@ impl From<AppError> for ApiError {
             }
             AppError::TotpLocked => Self::new(StatusCode::FORBIDDEN, "totp_locked", message),
             AppError::LastFactor => Self::new(StatusCode::CONFLICT, "last_factor", message),
+            AppError::NoStrongFactor => {
+                Self::new(StatusCode::CONFLICT, "no_strong_factor", message)
+            }
             AppError::WrongProof => {
                 Self::new(StatusCode::FORBIDDEN, "invalid_credentials", message)
             }

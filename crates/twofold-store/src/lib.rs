@@ -21,6 +21,22 @@ pub use models::{
 };
 pub use twofold_core::throttle::Failures;
 
+/// How much of a recovery sheet is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryStatus {
+    pub remaining: i64,
+    pub generated_at: Timestamp,
+}
+
+/// `(total, remaining, generated_at)` as the status query returns it.
+pub fn recovery_status(row: (i64, i64, Option<i64>)) -> Option<RecoveryStatus> {
+    let (total, remaining, generated_at) = row;
+    (total > 0).then(|| RecoveryStatus {
+        remaining,
+        generated_at: Timestamp::from(generated_at.unwrap_or(0)),
+    })
+}
+
 /// What can go wrong below the application.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,6 +114,10 @@ pub trait Store: Send + Sync + 'static {
     /// Consecutive failed TOTP codes of the account.
     async fn totp_failures(&self, account: AccountId) -> StoreResult<i64>;
 
+    /// The account's recovery sheet: codes left and when it was made; `None`
+    /// without a sheet.
+    async fn recovery_status(&self, account: AccountId) -> StoreResult<Option<RecoveryStatus>>;
+
     /// The stored key check: `(key id, check value)`, if set.
     async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>>;
 
@@ -174,6 +194,8 @@ pub trait Tx: Send {
 
     async fn rename_totp(&mut self, account: AccountId, id: Uuid, name: &str) -> StoreResult<bool>;
     async fn delete_totp(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    /// Deletes every authenticator of the account; returns how many.
+    async fn delete_all_totp(&mut self, account: AccountId) -> StoreResult<u64>;
     async fn delete_expired_pending_totp(
         &mut self,
         account: AccountId,
@@ -202,6 +224,30 @@ pub trait Tx: Send {
     /// Adds one to the account's consecutive TOTP failures; returns the count.
     async fn increment_totp_failures(&mut self, account: AccountId) -> StoreResult<i64>;
     async fn reset_totp_failures(&mut self, account: AccountId) -> StoreResult<()>;
+
+    /// Replaces the account's recovery sheet with these hashes.
+    async fn replace_recovery_codes(
+        &mut self,
+        account: AccountId,
+        hashes: &[[u8; 32]],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+
+    async fn delete_recovery_codes(&mut self, account: AccountId) -> StoreResult<()>;
+
+    /// Marks an unused code used; false if there is none (wrong, or used).
+    async fn use_recovery_code(
+        &mut self,
+        account: AccountId,
+        hash: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    /// As [`Store::recovery_status`], inside the transaction.
+    async fn recovery_status_in_tx(
+        &mut self,
+        account: AccountId,
+    ) -> StoreResult<Option<RecoveryStatus>>;
 
     /// Stores the key check unless one exists.
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()>;

@@ -121,3 +121,17 @@ pub const KEY_CHECK: &str = "SELECT key_id, check_value FROM server_key_check WH
 
 pub const INSERT_KEY_CHECK: &str = "INSERT INTO server_key_check (id, key_id, check_value) VALUES (1, $1, $2) \
      ON CONFLICT (id) DO NOTHING";
+
+pub const DELETE_RECOVERY_CODES: &str = "DELETE FROM recovery_codes WHERE account_id = $1";
+
+pub const INSERT_RECOVERY_CODE: &str =
+    "INSERT INTO recovery_codes (account_id, code_hash, generated_at) VALUES ($1, $2, $3)";
+
+/// Single use: one conditional update, so one code signs in exactly once.
+pub const USE_RECOVERY_CODE: &str = "UPDATE recovery_codes SET used_at = $1 \
+     WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL";
+
+pub const RECOVERY_STATUS: &str = "SELECT COUNT(*) AS total, COUNT(*) - COUNT(used_at) AS remaining, \
+     MIN(generated_at) AS generated_at FROM recovery_codes WHERE account_id = $1";
+
+pub const DELETE_ALL_TOTP: &str = "DELETE FROM totp_authenticators WHERE account_id = $1";

@@ -53,6 +53,8 @@ impl Browser {
             .spawn()
             .expect("spawn chromedriver");
         let profile = tempfile::tempdir().unwrap();
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
         let mut caps = Capabilities::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -62,6 +64,10 @@ impl Browser {
                          "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1000,900",
                          format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -82,6 +88,29 @@ impl Browser {
             name: name.to_owned(),
             _driver: driver,
             _profile: profile,
+        }
+    }
+
+    /// Where the browser saves downloads.
+    pub fn downloads(&self) -> PathBuf {
+        self._profile.path().join("downloads")
+    }
+
+    /// Waits (up to 10 s) for a finished download named `name`; its text.
+    pub async fn downloaded(&self, name: &str) -> Step<String> {
+        let path = self.downloads().join(name);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "no download {name} in {}",
+                    self.downloads().display()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

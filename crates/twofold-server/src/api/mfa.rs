@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use twofold_app::RecoverySheet;
 use twofold_store::TotpAuthenticator;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -41,9 +42,32 @@ pub struct MfaView {
     /// Passkeys arrive with the WebAuthn issue; always empty for now.
     #[schema(value_type = Vec<Object>)]
     passkeys: Vec<serde_json::Value>,
-    /// Recovery codes arrive with their own issue; always null for now.
-    #[schema(value_type = Option<Object>)]
-    recovery_codes: Option<serde_json::Value>,
+    /// The recovery sheet, or null without one.
+    recovery_codes: Option<RecoveryStatusView>,
+}
+
+/// How much of the recovery sheet is left.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryStatusView {
+    remaining: i64,
+    generated_at: String,
+}
+
+/// A new recovery sheet: shown exactly once.
+#[derive(Serialize, ToSchema)]
+pub struct SheetView {
+    /// Ten codes, `xxxxx-xxxxx`; case, spaces and dashes do not matter on input.
+    codes: Vec<String>,
+    generated_at: String,
+}
+
+impl From<&RecoverySheet> for SheetView {
+    fn from(sheet: &RecoverySheet) -> Self {
+        Self {
+            codes: sheet.codes.iter().map(|c| c.display()).collect(),
+            generated_at: sheet.generated_at.to_rfc3339(),
+        }
+    }
 }
 
 /// The account's second factors.
@@ -64,7 +88,10 @@ pub async fn overview(
         enabled: mfa.enabled(),
         totp: mfa.totp.iter().map(AuthenticatorView::from).collect(),
         passkeys: Vec::new(),
-        recovery_codes: None,
+        recovery_codes: mfa.recovery.map(|r| RecoveryStatusView {
+            remaining: r.remaining,
+            generated_at: r.generated_at.to_rfc3339(),
+        }),
     }))
 }
 
@@ -139,6 +166,9 @@ pub struct ConfirmTotp {
 #[derive(Serialize, ToSchema)]
 pub struct ConfirmedView {
     authenticator: AuthenticatorView,
+    /// The first recovery sheet's codes, when this was the first factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes: Option<Vec<String>>,
 }
 
 /// Confirm a pending authenticator with a current code.
@@ -166,6 +196,9 @@ pub async fn confirm_totp(
         .await?;
     Ok(Json(ConfirmedView {
         authenticator: AuthenticatorView::from(&confirmed.authenticator),
+        recovery_codes: confirmed
+            .recovery_codes
+            .map(|sheet| sheet.codes.iter().map(|c| c.display()).collect()),
     }))
 }
 
@@ -199,6 +232,7 @@ pub async fn rename_totp(
     let renamed = state.app.rename_totp(&session, id, &req.name, &ctx).await?;
     Ok(Json(ConfirmedView {
         authenticator: AuthenticatorView::from(&renamed),
+        recovery_codes: None,
     }))
 }
 
@@ -233,5 +267,43 @@ pub async fn remove_totp(
         .app
         .remove_totp(&session, id, options.confirm_last, &ctx)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new recovery sheet (step-up); the old one stops working.
+#[utoipa::path(
+    post, path = "/me/mfa/recovery-codes", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 201, body = SheetView),
+        (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
+        (status = 409, description = "No authenticator app or passkey to back up (`no_strong_factor`)", body = ErrorBody),
+    )
+)]
+pub async fn generate_recovery_codes(
+    State(state): State<AppState>,
+    RequireStepUp(session): RequireStepUp,
+    Client(ctx): Client,
+) -> Result<(StatusCode, Json<SheetView>), ApiError> {
+    let sheet = state.app.generate_recovery_codes(&session, &ctx).await?;
+    Ok((StatusCode::CREATED, Json(SheetView::from(&sheet))))
+}
+
+/// Disable two-factor authentication: every factor and the recovery sheet
+/// are removed at once (step-up).
+#[utoipa::path(
+    delete, path = "/me/mfa", tag = "mfa",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "MFA is off"),
+        (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
+    )
+)]
+pub async fn disable(
+    State(state): State<AppState>,
+    RequireStepUp(session): RequireStepUp,
+    Client(ctx): Client,
+) -> Result<StatusCode, ApiError> {
+    state.app.disable_mfa(&session, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

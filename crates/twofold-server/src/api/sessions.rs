@@ -36,6 +36,10 @@ pub struct ActiveSession {
     /// Bearer token for API use; the browser also gets it as a cookie.
     token: String,
     session: SessionView,
+    /// After a sign-in with a recovery code: how many codes are left
+    /// (generate a new sheet when few or none are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes_remaining: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,6 +107,8 @@ pub fn mfa_required(state: &AppState, challenge: IssuedChallenge) -> Response {
 pub enum MfaRequest {
     /// `{"method":"totp","challenge_id":"…","code":"123456"}`
     Totp { challenge_id: String, code: String },
+    /// `{"method":"recovery_code","challenge_id":"…","code":"k7m2q-x9vfd"}`
+    RecoveryCode { challenge_id: String, code: String },
 }
 
 /// Complete a sign-in with a second factor.
@@ -124,6 +130,9 @@ pub async fn complete_mfa(
 ) -> Result<Response, ApiError> {
     let (challenge_id, proof) = match req {
         MfaRequest::Totp { challenge_id, code } => (challenge_id, MfaProof::Totp(code)),
+        MfaRequest::RecoveryCode { challenge_id, code } => {
+            (challenge_id, MfaProof::RecoveryCode(code))
+        }
     };
     let issued = state.app.complete_mfa(&challenge_id, proof, &ctx).await?;
     let mut response = active_session(&state, issued);
@@ -144,6 +153,7 @@ pub fn active_session(state: &AppState, issued: IssuedSession) -> Response {
         state: "active",
         token: issued.token.expose().to_owned(),
         session: SessionView::from(&issued.session),
+        recovery_codes_remaining: issued.recovery_codes_left,
     };
     (
         StatusCode::CREATED,

@@ -1,7 +1,7 @@
 //! The second step of a browser sign-in: the MFA page.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -16,6 +16,8 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "mfa.html")]
 struct MfaPage {
+    /// Show the recovery-code form instead of the authenticator one.
+    recovery: bool,
     error: Option<String>,
 }
 
@@ -23,6 +25,13 @@ struct MfaPage {
 pub struct CodeForm {
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    method: String,
+}
+
+#[derive(Deserialize)]
+pub struct Method {
+    method: Option<String>,
 }
 
 fn challenge(state: &AppState, headers: &HeaderMap) -> Option<String> {
@@ -31,11 +40,22 @@ fn challenge(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(method): Query<Method>,
+) -> Response {
     if challenge(&state, &headers).is_none() {
         return see_other("/login");
     }
-    render(StatusCode::OK, &MfaPage { error: None })
+    let recovery = method.method.as_deref() == Some("recovery_code");
+    render(
+        StatusCode::OK,
+        &MfaPage {
+            recovery,
+            error: None,
+        },
+    )
 }
 
 pub async fn submit(
@@ -47,12 +67,17 @@ pub async fn submit(
     let Some(challenge_id) = challenge(&state, &headers) else {
         return see_other("/login");
     };
-    let code = form.map(|f| f.code).unwrap_or_default();
-    match state
-        .app
-        .complete_mfa(&challenge_id, MfaProof::Totp(code), &ctx)
-        .await
-    {
+    let form = form.unwrap_or(CodeForm {
+        code: String::new(),
+        method: String::new(),
+    });
+    let recovery = form.method == "recovery_code";
+    let proof = if recovery {
+        MfaProof::RecoveryCode(form.code)
+    } else {
+        MfaProof::Totp(form.code)
+    };
+    match state.app.complete_mfa(&challenge_id, proof, &ctx).await {
         Ok(issued) => {
             let persist = issued
                 .persistent
@@ -70,7 +95,10 @@ pub async fn submit(
                         cookies::clear_challenge_cookie(&state.web),
                     ),
                 ]),
-                see_other(HOME),
+                see_other(&match issued.recovery_codes_left {
+                    Some(left) if left <= 3 => format!("{HOME}?recovery_left={left}"),
+                    _ => HOME.to_owned(),
+                }),
             )
                 .into_response()
         }
@@ -84,7 +112,13 @@ pub async fn submit(
             .into_response(),
         Err(e) => {
             let (status, error) = explain(e);
-            render(status, &MfaPage { error: Some(error) })
+            render(
+                status,
+                &MfaPage {
+                    recovery,
+                    error: Some(error),
+                },
+            )
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod mfa;
+mod recovery;
 mod security;
 mod step_up;
 mod totp;
@@ -44,6 +45,11 @@ pub fn router() -> Router<AppState> {
         .route("/settings/security/totp/{id}/verify", post(totp::verify))
         .route("/settings/security/totp/{id}/rename", post(totp::rename))
         .route("/settings/security/totp/{id}/remove", post(totp::remove))
+        .route(
+            "/settings/security/recovery-codes",
+            post(recovery::generate),
+        )
+        .route("/settings/security/mfa/disable", post(recovery::disable))
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }
@@ -153,6 +159,7 @@ fn explain(e: AppError) -> (StatusCode, String) {
         | AppError::BadCode(_)
         | AppError::TotpLocked
         | AppError::LastFactor
+        | AppError::NoStrongFactor
         | AppError::Forbidden(_)
         | AppError::NotFound(_)
         | AppError::Conflict(_)) => {

@@ -27,9 +27,11 @@ struct SecurityPage {
     email: String,
     role: String,
     created_at: String,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     mfa_enabled: bool,
     totp: Vec<TotpRow>,
+    recovery_left: Option<i64>,
+    recovery_generated: String,
     sessions: Vec<SessionRow>,
     events: Vec<EventRow>,
 }
@@ -60,6 +62,8 @@ struct EventRow {
 #[derive(Deserialize)]
 pub struct Notice {
     notice: Option<String>,
+    /// Set after a sign-in with a recovery code that left few.
+    recovery_left: Option<i64>,
 }
 
 fn notice_text(key: Option<&str>) -> Option<&'static str> {
@@ -72,6 +76,9 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "totp_added" => Some("Authenticator app added. Two-factor authentication is on."),
         "totp_renamed" => Some("Authenticator app renamed."),
         "totp_removed" => Some("Authenticator app removed."),
+        "mfa_disabled" => Some(
+            "Two-factor authentication is off. Your authenticator apps and recovery codes were removed.",
+        ),
         _ => None,
     }
 }
@@ -84,7 +91,16 @@ pub async fn page(
     let Some(session) = session else {
         return see_other("/login");
     };
-    match load(&state, &session, notice_text(notice.notice.as_deref())).await {
+    let text = match notice.recovery_left {
+        Some(0) => {
+            Some("You used your last recovery code. Generate a new sheet now, below.".to_owned())
+        }
+        Some(left) => Some(format!(
+            "You signed in with a recovery code: {left} left. Generate a new sheet soon."
+        )),
+        None => notice_text(notice.notice.as_deref()).map(str::to_owned),
+    };
+    match load(&state, &session, text).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -93,7 +109,7 @@ pub async fn page(
 async fn load(
     state: &AppState,
     session: &Session,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 ) -> Result<SecurityPage, AppError> {
     let account = state.app.account(session.account_id).await?;
     let sessions = state.app.sessions(session).await?;
@@ -105,6 +121,11 @@ async fn load(
         created_at: account.created_at.to_human(),
         notice,
         mfa_enabled: mfa.enabled(),
+        recovery_left: mfa.recovery.map(|r| r.remaining),
+        recovery_generated: mfa
+            .recovery
+            .map(|r| r.generated_at.to_human())
+            .unwrap_or_default(),
         totp: mfa
             .totp
             .iter()

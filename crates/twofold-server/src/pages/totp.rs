@@ -118,7 +118,17 @@ pub async fn verify(
         .confirm_totp(&session, id, &code, form.name.as_deref(), &ctx)
         .await
     {
-        Ok(_) => see_other(&format!("{}?notice=totp_added", super::security::PATH)),
+        Ok(confirmed) => match &confirmed.recovery_codes {
+            Some(sheet) => super::recovery::sheet_page(
+                &state,
+                &session,
+                sheet,
+                Some(
+                    "Authenticator app added: two-factor authentication is on. Save your recovery codes now.",
+                ),
+            ),
+            None => see_other(&format!("{}?notice=totp_added", super::security::PATH)),
+        },
         Err(e @ (AppError::BadCode(_) | AppError::InvalidInput { .. })) => {
             let (status, error) = explain(e);
             match state.app.pending_totp(&session, id).await {

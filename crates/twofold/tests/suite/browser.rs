@@ -158,11 +158,15 @@ async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
         .await?;
     b.fill("#name", "Chromium phone").await?;
     b.click("#confirm-totp").await?;
+    // The first factor brings the recovery sheet, which must be saved to close.
     b.wait_for_text(
         "#notice",
-        "Authenticator app added. Two-factor authentication is on.",
+        "Authenticator app added: two-factor authentication is on. Save your recovery codes now.",
     )
     .await?;
+    b.wait_for_text("h1", "Your recovery codes").await?;
+    b.click("#copy-codes").await?;
+    b.click("#done").await?;
     b.wait_for_text("#mfa-status", "On").await?;
     b.wait_for_text("#totp-list .totp .name", "Chromium phone")
         .await?;
@@ -208,4 +212,83 @@ fn run_client(program: &str, args: &[&str]) -> Step<String> {
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A new recovery sheet on the page: downloaded as a file, then one code,
+/// typed in upper case with a space, signs in and the counter drops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovery_sheet_is_downloaded_and_a_code_signs_in() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let token = crate::sign_in(&server, "owner@example.com").await;
+    let (_, secret) = crate::totp::enrol(&server, &token, None).await;
+    let browser = Browser::start("recovery_sheet").await;
+    let outcome = recovery_flow(&browser, &server, &secret).await;
+    browser.finish(outcome).await;
+}
+
+async fn sign_in_with_totp(b: &Browser, server: &TestServer, secret: &str) -> Step<()> {
+    b.goto(&server.url("/login")).await?;
+    b.fill("#email", "owner@example.com").await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#sign-in").await?;
+    b.wait_for_path("/login/mfa").await?;
+    b.fill("#code", &crate::totp::oathtool(secret, server))
+        .await?;
+    b.click("#verify").await?;
+    b.wait_for_path("/settings/security").await
+}
+
+async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<()> {
+    sign_in_with_totp(b, server, secret).await?;
+    b.wait_for_text("#recovery-remaining", "10").await?;
+    b.click("#regenerate-codes").await?;
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_text("h1", "Your recovery codes").await?;
+
+    let mut codes = Vec::new();
+    for item in b
+        .client
+        .find_all(fantoccini::Locator::Css("#recovery-codes li code"))
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        codes.push(item.text().await.map_err(|e| e.to_string())?);
+    }
+    if codes.len() != 10 {
+        return Err(format!("expected 10 codes, saw {codes:?}"));
+    }
+    b.click("#download-codes").await?;
+    let file = b.downloaded("twofold-recovery-codes.txt").await?;
+    for expected in [
+        "twofold recovery codes",
+        "Account: owner@example.com",
+        "Generated: ",
+    ] {
+        if !file.contains(expected) {
+            return Err(format!("the file lacks {expected:?}:\n{file}"));
+        }
+    }
+    if !codes.iter().all(|c| file.contains(c.as_str())) {
+        return Err(format!("the file lacks codes:\n{file}"));
+    }
+    // Downloading ticked "I have saved these codes", so Done closes the sheet.
+    b.click("#done").await?;
+    b.wait_for_path("/settings/security").await?;
+
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await?;
+    b.fill("#email", "owner@example.com").await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#sign-in").await?;
+    b.wait_for_path("/login/mfa").await?;
+    b.click("#use-recovery").await?;
+    let typed = codes[4].to_uppercase().replace('-', " ");
+    b.fill("#recovery_code", &typed).await?;
+    b.click("#verify-recovery").await?;
+    b.wait_for_path("/settings/security").await?;
+    b.wait_for_text("#recovery-remaining", "9").await
 }

@@ -200,6 +200,12 @@ async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Back
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["authenticator"]["name"], "Work phone");
+    // The first strong factor brings the first recovery sheet, once.
+    assert_eq!(
+        body["recovery_codes"].as_array().unwrap().len(),
+        10,
+        "{body}"
+    );
     assert_eq!(
         body["authenticator"]["last_used_at"],
         "2023-11-14T22:13:20Z"
@@ -250,7 +256,7 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
     );
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["methods"], json!(["totp"]));
+    assert_eq!(body["methods"], json!(["totp", "recovery_code"]));
     assert_eq!(body["expires_at"], "2023-11-14T22:18:50Z", "five minutes");
     assert!(
         body.get("token").is_none(),
@@ -320,8 +326,13 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(
-        &kinds[..3],
-        ["sign_in.succeeded", "mfa.challenge_failed", "totp.added"]
+        &kinds[..4],
+        [
+            "sign_in.succeeded",
+            "mfa.challenge_failed",
+            "recovery_codes.generated",
+            "totp.added"
+        ]
     );
     assert_eq!(events["events"][0]["detail"]["amr"], json!(["pwd", "otp"]));
 }
@@ -452,6 +463,11 @@ async fn wrong_codes_are_limited_per_challenge_and_per_account(backend: Backend)
 async fn rename_and_remove_follow_the_last_factor_rule(backend: Backend) {
     let (_db, server, token, _) = owner_with_totp(backend).await;
     let (second_id, _) = enrol(&server, &token, Some("Tablet")).await;
+    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
+    assert_eq!(
+        mfa["recovery_codes"]["remaining"], 10,
+        "the second factor keeps the first sheet"
+    );
     let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
     let first_id = mfa["totp"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(mfa["totp"].as_array().unwrap().len(), 2);
