@@ -39,6 +39,17 @@ pub enum AppError {
         "this is your last second factor: removing it turns two-factor authentication off; confirm to proceed"
     )]
     LastFactor,
+    /// A WebAuthn ceremony is unknown, expired or already finished.
+    #[error("this passkey request has expired; try again")]
+    CeremonyExpired,
+    /// The passkey's answer did not verify (wrong origin, signature,
+    /// counter, user verification, …). Deliberately unspecific.
+    #[error("the passkey could not be verified")]
+    PasskeyRejected,
+    /// The browser offered a credential this server does not know (removed,
+    /// or never registered): the page asks the browser to forget it.
+    #[error("this passkey is not registered here")]
+    UnknownCredential,
     /// Recovery codes need an authenticator app or passkey to back up.
     #[error("add an authenticator app or passkey first: recovery codes are a fallback for them")]
     NoStrongFactor,

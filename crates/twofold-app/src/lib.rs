@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod hashing;
 mod mfa;
+pub mod passkeys;
 mod password;
 mod recovery;
 mod sessions;
@@ -27,6 +28,7 @@ pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
 pub use mfa::{MfaMethod, MfaOverview};
+pub use passkeys::AddedPasskey;
 pub use recovery::RecoverySheet;
 pub use sessions::{IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
 pub use step_up::Proof;
@@ -86,6 +88,8 @@ pub struct App {
     key: Arc<ServerKey>,
     passwords: PasswordHashing,
     policy: Policy,
+    /// The WebAuthn relying party (from the public URL); `None` disables passkeys.
+    webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl App {
@@ -95,6 +99,7 @@ impl App {
         key: ServerKey,
         passwords: PasswordHashing,
         policy: Policy,
+        webauthn: Option<webauthn_rs::Webauthn>,
     ) -> Self {
         Self {
             store,
@@ -102,6 +107,7 @@ impl App {
             key: Arc::new(key),
             passwords,
             policy,
+            webauthn: webauthn.map(Arc::new),
         }
     }
 

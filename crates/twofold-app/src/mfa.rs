@@ -1,10 +1,10 @@
 //! The account's second factors taken together: whether MFA is on, and the
 //! methods an MFA challenge can be met with. MFA is on exactly when a
-//! confirmed authenticator app (or, later, a passkey) exists: derived, never
-//! stored as a flag that could disagree.
+//! confirmed authenticator app or a passkey exists: derived, never stored as
+//! a flag that could disagree.
 
 use twofold_core::AccountId;
-use twofold_store::{RecoveryStatus, TotpAuthenticator};
+use twofold_store::{PasskeyRecord, RecoveryStatus, TotpAuthenticator};
 
 use crate::{App, AppResult};
 
@@ -13,6 +13,7 @@ use crate::{App, AppResult};
 pub enum MfaMethod {
     Totp,
     RecoveryCode,
+    Webauthn,
 }
 
 impl MfaMethod {
@@ -20,6 +21,7 @@ impl MfaMethod {
         match self {
             MfaMethod::Totp => "totp",
             MfaMethod::RecoveryCode => "recovery_code",
+            MfaMethod::Webauthn => "webauthn",
         }
     }
 }
@@ -29,19 +31,24 @@ impl MfaMethod {
 pub struct MfaOverview {
     /// Confirmed authenticator apps, oldest first.
     pub totp: Vec<TotpAuthenticator>,
+    /// Passkeys and security keys, oldest first.
+    pub passkeys: Vec<PasskeyRecord>,
     /// The recovery sheet, if there is one.
     pub recovery: Option<RecoveryStatus>,
 }
 
 impl MfaOverview {
     pub fn enabled(&self) -> bool {
-        !self.totp.is_empty()
+        !self.totp.is_empty() || !self.passkeys.is_empty()
     }
 
     pub fn methods(&self) -> Vec<MfaMethod> {
         let mut methods = Vec::new();
         if !self.totp.is_empty() {
             methods.push(MfaMethod::Totp);
+        }
+        if !self.passkeys.is_empty() {
+            methods.push(MfaMethod::Webauthn);
         }
         if self.enabled() && self.recovery.is_some_and(|r| r.remaining > 0) {
             methods.push(MfaMethod::RecoveryCode);
@@ -59,7 +66,12 @@ impl App {
             .into_iter()
             .filter(|t| t.confirmed_at.is_some())
             .collect();
+        let passkeys = self.store.passkeys(account).await?;
         let recovery = self.store.recovery_status(account).await?;
-        Ok(MfaOverview { totp, recovery })
+        Ok(MfaOverview {
+            totp,
+            passkeys,
+            recovery,
+        })
     }
 }

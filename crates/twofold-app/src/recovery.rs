@@ -53,7 +53,9 @@ impl App {
         self.require_step_up(session)?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        if tx.count_confirmed_totp(session.account_id).await? == 0 {
+        if tx.count_confirmed_totp(session.account_id).await? == 0
+            && tx.count_passkeys(session.account_id).await? == 0
+        {
             return Err(AppError::NoStrongFactor);
         }
         let sheet = self
@@ -69,7 +71,8 @@ impl App {
         self.require_step_up(session)?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        let removed = tx.delete_all_totp(session.account_id).await?;
+        let removed = tx.delete_all_totp(session.account_id).await?
+            + tx.delete_all_passkeys(session.account_id).await?;
         tx.delete_recovery_codes(session.account_id).await?;
         tx.reset_totp_failures(session.account_id).await?;
         let event = self.event(
@@ -77,7 +80,7 @@ impl App {
             Some(session.account_id),
             Actor::Myself,
             ctx,
-            json!({ "by": "self", "authenticators_removed": removed }),
+            json!({ "by": "self", "factors_removed": removed }),
         );
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;

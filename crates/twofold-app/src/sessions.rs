@@ -56,6 +56,8 @@ pub struct IssuedChallenge {
 pub enum MfaProof {
     Totp(String),
     RecoveryCode(String),
+    /// The browser's assertion for the options of `start_mfa_passkey`.
+    Webauthn(Box<webauthn_rs::prelude::PublicKeyCredential>),
 }
 
 impl MfaProof {
@@ -63,6 +65,7 @@ impl MfaProof {
         match self {
             MfaProof::Totp(_) => "totp",
             MfaProof::RecoveryCode(_) => "recovery_code",
+            MfaProof::Webauthn(_) => "webauthn",
         }
     }
 }
@@ -202,8 +205,31 @@ impl App {
         let keys = code_keys(account.id);
         self.check_limits(&keys).await?;
         let method = proof.method();
+        // A passkey is verified before the write transaction opens (its
+        // ceremony is consumed in a transaction of its own).
+        let passkey = match &proof {
+            MfaProof::Webauthn(credential) => Some(
+                self.verify_account_assertion(
+                    false,
+                    challenge_id.expose(),
+                    account.id,
+                    None,
+                    credential,
+                    ctx,
+                )
+                .await?,
+            ),
+            _ => None,
+        };
         let mut tx = self.store.begin().await?;
         let (outcome, amr) = match &proof {
+            MfaProof::Webauthn(_) => {
+                if let Some((record, result)) = &passkey {
+                    self.record_passkey_use(&mut *tx, record, result, now)
+                        .await?;
+                }
+                (CodeCheck::Accepted, Amr::Hwk)
+            }
             MfaProof::Totp(code) => {
                 if self.store.totp_failures(account.id).await? >= limits::TOTP_CONSECUTIVE_FAILURES
                 {
@@ -425,7 +451,7 @@ impl App {
         Ok(count)
     }
 
-    async fn issue_session(
+    pub(crate) async fn issue_session(
         &self,
         tx: &mut dyn twofold_store::Tx,
         account: &Account,

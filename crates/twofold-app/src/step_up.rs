@@ -20,6 +20,11 @@ pub enum Proof {
     Password(SecretString),
     /// A code from any of the account's authenticator apps.
     Totp(String),
+    /// A passkey assertion for the options of `start_reauth_passkey`.
+    Webauthn {
+        ceremony_id: String,
+        credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
+    },
 }
 
 impl Proof {
@@ -27,6 +32,7 @@ impl Proof {
         match self {
             Proof::Password(_) => "password",
             Proof::Totp(_) => "totp",
+            Proof::Webauthn { .. } => "webauthn",
         }
     }
 }
@@ -58,6 +64,46 @@ impl App {
         );
         // On success, the transaction the window is opened in.
         let accepted: Option<Box<dyn Tx>> = match proof {
+            Proof::Webauthn {
+                ceremony_id,
+                credential,
+            } => {
+                self.check_limits(&[session_key]).await?;
+                let verified = self
+                    .verify_account_assertion(
+                        true,
+                        &ceremony_id,
+                        account,
+                        Some(session.id),
+                        &credential,
+                        ctx,
+                    )
+                    .await;
+                match verified {
+                    Ok((record, result)) => {
+                        let mut tx = self.store.begin().await?;
+                        self.record_passkey_use(&mut *tx, &record, &result, self.clock.now())
+                            .await?;
+                        Some(tx)
+                    }
+                    Err(AppError::PasskeyRejected) => {
+                        let event = self.event(
+                            EventKind::ReauthFailed,
+                            Some(account),
+                            Actor::Myself,
+                            ctx,
+                            json!({ "method": method }),
+                        );
+                        let session_only = [(
+                            format!("reauth:session:{}", session.id),
+                            limits::STEP_UP_PER_SESSION,
+                        )];
+                        self.record_failure(&session_only, event).await?;
+                        None
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             Proof::Password(password) => {
                 let keys = self.step_up_keys(session, ctx);
                 self.check_limits(&keys).await?;

@@ -195,7 +195,8 @@ impl App {
             ))?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        let first = tx.count_confirmed_totp(session.account_id).await? == 0;
+        let first = tx.count_confirmed_totp(session.account_id).await? == 0
+            && tx.count_passkeys(session.account_id).await? == 0;
         let step = i64::try_from(step).map_err(AppError::internal)?;
         if !tx
             .confirm_totp(session.account_id, id, &name, step, now)
@@ -285,12 +286,13 @@ impl App {
         // Counted under the account lock: two removals racing cannot both
         // see "one more remains" and leave none without confirmation.
         tx.lock_account(session.account_id).await?;
+        let passkeys = tx.count_passkeys(session.account_id).await?;
         let confirmed_before = tx.count_confirmed_totp(session.account_id).await?;
         if !tx.delete_totp(session.account_id, id).await? {
             return Err(AppError::NotFound("no such authenticator"));
         }
         let confirmed_after = tx.count_confirmed_totp(session.account_id).await?;
-        let was_last = confirmed_before > 0 && confirmed_after == 0;
+        let was_last = confirmed_before > 0 && confirmed_after == 0 && passkeys == 0;
         if was_last && !confirm_last {
             return Err(AppError::LastFactor);
         }

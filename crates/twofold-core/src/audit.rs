@@ -22,10 +22,14 @@ pub enum EventKind {
     RecoveryCodesGenerated,
     RecoveryCodeUsed,
     MfaDisabled,
+    PasskeyAdded,
+    PasskeyRenamed,
+    PasskeyRemoved,
+    PasskeyCounterRegression,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::AccountCreated,
         EventKind::SignInSucceeded,
         EventKind::SignInFailed,
@@ -42,6 +46,10 @@ impl EventKind {
         EventKind::RecoveryCodesGenerated,
         EventKind::RecoveryCodeUsed,
         EventKind::MfaDisabled,
+        EventKind::PasskeyAdded,
+        EventKind::PasskeyRenamed,
+        EventKind::PasskeyRemoved,
+        EventKind::PasskeyCounterRegression,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +70,10 @@ impl EventKind {
             EventKind::RecoveryCodesGenerated => "recovery_codes.generated",
             EventKind::RecoveryCodeUsed => "recovery_code.used",
             EventKind::MfaDisabled => "mfa.disabled",
+            EventKind::PasskeyAdded => "passkey.added",
+            EventKind::PasskeyRenamed => "passkey.renamed",
+            EventKind::PasskeyRemoved => "passkey.removed",
+            EventKind::PasskeyCounterRegression => "passkey.counter_regression",
         }
     }
 
@@ -88,6 +100,12 @@ impl EventKind {
             EventKind::RecoveryCodesGenerated => "New recovery codes generated",
             EventKind::RecoveryCodeUsed => "Recovery code used to sign in",
             EventKind::MfaDisabled => "Two-factor authentication turned off",
+            EventKind::PasskeyAdded => "Passkey added",
+            EventKind::PasskeyRenamed => "Passkey renamed",
+            EventKind::PasskeyRemoved => "Passkey removed",
+            EventKind::PasskeyCounterRegression => {
+                "A passkey's counter went back: possible clone, refused"
+            }
         }
     }
 }

@@ -15,9 +15,9 @@ use twofold_core::session::amr_to_text;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{
-    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, Failures, MfaChallenge,
-    MfaChallengeRow, NewAccount, NewSession, RecoveryStatus, Session, SessionRow, Store,
-    StoreError, StoreResult, TotpAuthenticator, TotpRow, Tx, sql,
+    Account, AccountRow, AuditEvent, AuditEventRow, Ceremony, EventQuery, Failures, MfaChallenge,
+    MfaChallengeRow, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session, SessionRow,
+    Store, StoreError, StoreResult, TotpAuthenticator, TotpRow, Tx, sql,
 };
 use uuid::Uuid;
 
@@ -173,6 +173,40 @@ impl Store for PgStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(twofold_store::recovery_status(row))
+    }
+
+    async fn webauthn_user_id(&self, account: AccountId) -> StoreResult<Option<Uuid>> {
+        let id: Option<Option<Uuid>> = sqlx::query_scalar(sql::WEBAUTHN_USER_ID)
+            .bind(account)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(id.flatten())
+    }
+
+    async fn account_by_webauthn_user(&self, user: Uuid) -> StoreResult<Option<Account>> {
+        account(
+            sqlx::query_as(sql::ACCOUNT_BY_WEBAUTHN_USER)
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn passkeys(&self, account: AccountId) -> StoreResult<Vec<PasskeyRecord>> {
+        Ok(sqlx::query_as(sql::PASSKEYS_OF_ACCOUNT)
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<PasskeyRecord>> {
+        Ok(sqlx::query_as(sql::PASSKEY_BY_CREDENTIAL_ID)
+            .bind(credential_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
@@ -543,6 +577,130 @@ impl Tx for PgTx {
             .fetch_one(&mut *self.tx)
             .await?;
         Ok(twofold_store::recovery_status(row))
+    }
+
+    async fn set_webauthn_user_id(&mut self, account: AccountId, user: Uuid) -> StoreResult<()> {
+        sqlx::query(sql::SET_WEBAUTHN_USER_ID)
+            .bind(user)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_passkey(&mut self, p: &PasskeyRecord) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_PASSKEY)
+            .bind(p.id)
+            .bind(p.account_id)
+            .bind(&p.credential_id)
+            .bind(&p.credential)
+            .bind(p.sign_count)
+            .bind(p.backup_eligible)
+            .bind(p.backup_state)
+            .bind(&p.transports)
+            .bind(&p.name)
+            .bind(p.created_at.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn use_passkey(
+        &mut self,
+        id: Uuid,
+        sign_count: i64,
+        credential: &str,
+        backup_state: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::USE_PASSKEY)
+            .bind(sign_count)
+            .bind(credential)
+            .bind(backup_state)
+            .bind(now.unix())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn rename_passkey(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::RENAME_PASSKEY)
+            .bind(name)
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn delete_passkey(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool> {
+        Ok(sqlx::query(sql::DELETE_PASSKEY)
+            .bind(id)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64> {
+        Ok(sqlx::query(sql::DELETE_ALL_PASSKEYS)
+            .bind(account)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
+    }
+
+    async fn count_passkeys(&mut self, account: AccountId) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_PASSKEYS)
+            .bind(account)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
+    async fn insert_ceremony(&mut self, id: &TokenHash, c: &Ceremony) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_CEREMONY)
+            .bind(id.as_bytes())
+            .bind(&c.kind)
+            .bind(c.account_id)
+            .bind(c.session_id)
+            .bind(&c.state)
+            .bind(c.name.as_deref())
+            .bind(c.created_at.unix())
+            .bind(c.expires_at.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn consume_ceremony(
+        &mut self,
+        id: &TokenHash,
+        kind: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Ceremony>> {
+        Ok(sqlx::query_as(sql::CONSUME_CEREMONY)
+            .bind(id.as_bytes())
+            .bind(kind)
+            .bind(now.unix())
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    async fn prune_ceremonies(&mut self, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(sql::PRUNE_CEREMONIES)
+            .bind(now.unix())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()> {

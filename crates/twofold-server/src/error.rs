@@ -65,6 +65,15 @@ impl From<AppError> for ApiError {
             }
             AppError::TotpLocked => Self::new(StatusCode::FORBIDDEN, "totp_locked", message),
             AppError::LastFactor => Self::new(StatusCode::CONFLICT, "last_factor", message),
+            AppError::CeremonyExpired => {
+                Self::new(StatusCode::BAD_REQUEST, "ceremony_expired", message)
+            }
+            AppError::PasskeyRejected => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
+            }
+            AppError::UnknownCredential => {
+                Self::new(StatusCode::UNAUTHORIZED, "unknown_credential", message)
+            }
             AppError::NoStrongFactor => {
                 Self::new(StatusCode::CONFLICT, "no_strong_factor", message)
             }

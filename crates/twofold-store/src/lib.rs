@@ -16,8 +16,9 @@ use twofold_core::{AccountId, Timestamp};
 use uuid::Uuid;
 
 pub use models::{
-    Account, AccountRow, AuditEvent, AuditEventRow, EventQuery, MfaChallenge, MfaChallengeRow,
-    NewAccount, NewSession, Session, SessionRow, TotpAuthenticator, TotpRow,
+    Account, AccountRow, AuditEvent, AuditEventRow, Ceremony, EventQuery, MfaChallenge,
+    MfaChallengeRow, NewAccount, NewSession, PasskeyRecord, Session, SessionRow, TotpAuthenticator,
+    TotpRow,
 };
 pub use twofold_core::throttle::Failures;
 
@@ -117,6 +118,15 @@ pub trait Store: Send + Sync + 'static {
     /// The account's recovery sheet: codes left and when it was made; `None`
     /// without a sheet.
     async fn recovery_status(&self, account: AccountId) -> StoreResult<Option<RecoveryStatus>>;
+
+    /// The account's random WebAuthn user handle, once it has one.
+    async fn webauthn_user_id(&self, account: AccountId) -> StoreResult<Option<Uuid>>;
+    async fn account_by_webauthn_user(&self, user: Uuid) -> StoreResult<Option<Account>>;
+    async fn passkeys(&self, account: AccountId) -> StoreResult<Vec<PasskeyRecord>>;
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<PasskeyRecord>>;
 
     /// The stored key check: `(key id, check value)`, if set.
     async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>>;
@@ -248,6 +258,46 @@ pub trait Tx: Send {
         &mut self,
         account: AccountId,
     ) -> StoreResult<Option<RecoveryStatus>>;
+
+    /// Gives the account a WebAuthn user handle unless it has one.
+    async fn set_webauthn_user_id(&mut self, account: AccountId, user: Uuid) -> StoreResult<()>;
+
+    /// [`StoreError::Conflict`] if the credential id is registered anywhere.
+    async fn insert_passkey(&mut self, passkey: &PasskeyRecord) -> StoreResult<()>;
+
+    /// Records a use: the counter only moves forward. False means another
+    /// request already recorded a later (or equal, non-zero) counter.
+    async fn use_passkey(
+        &mut self,
+        id: Uuid,
+        sign_count: i64,
+        credential: &str,
+        backup_state: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    async fn rename_passkey(
+        &mut self,
+        account: AccountId,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool>;
+    async fn delete_passkey(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64>;
+    async fn count_passkeys(&mut self, account: AccountId) -> StoreResult<i64>;
+
+    async fn insert_ceremony(&mut self, id: &TokenHash, ceremony: &Ceremony) -> StoreResult<()>;
+
+    /// Deletes and returns the unexpired ceremony of this kind: one winner.
+    async fn consume_ceremony(
+        &mut self,
+        id: &TokenHash,
+        kind: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Ceremony>>;
+
+    /// Forgets every expired ceremony.
+    async fn prune_ceremonies(&mut self, now: Timestamp) -> StoreResult<()>;
 
     /// Stores the key check unless one exists.
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()>;

@@ -288,3 +288,51 @@ impl From<MfaChallengeRow> for MfaChallenge {
         }
     }
 }
+
+/// A passkey or security key. `credential` is webauthn-rs's own record
+/// (public key, counter, flags); the columns beside it are what queries need.
+#[derive(Clone, sqlx::FromRow)]
+pub struct PasskeyRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub credential_id: Vec<u8>,
+    pub credential: String,
+    pub sign_count: i64,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    /// Comma-separated transports (`usb,nfc`, `internal`, …).
+    pub transports: String,
+    pub name: String,
+    #[sqlx(try_from = "i64")]
+    pub created_at: Timestamp,
+    pub last_used_at: Option<i64>,
+}
+
+impl std::fmt::Debug for PasskeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyRecord")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("sign_count", &self.sign_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A WebAuthn ceremony in progress: its serialised state, single use.
+#[derive(Clone, sqlx::FromRow)]
+pub struct Ceremony {
+    /// `register`, `passwordless`, `mfa` or `reauth`.
+    pub kind: String,
+    /// The account it is for (none for passwordless sign-in).
+    pub account_id: Option<Uuid>,
+    /// The session it is bound to (registration, step-up).
+    pub session_id: Option<Uuid>,
+    pub state: String,
+    /// The name to give a new passkey.
+    pub name: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "i64")]
+    pub expires_at: Timestamp,
+}

@@ -135,3 +135,47 @@ pub const RECOVERY_STATUS: &str = "SELECT COUNT(*) AS total, COUNT(*) - COUNT(us
      MIN(generated_at) AS generated_at FROM recovery_codes WHERE account_id = $1";
 
 pub const DELETE_ALL_TOTP: &str = "DELETE FROM totp_authenticators WHERE account_id = $1";
+
+pub const WEBAUTHN_USER_ID: &str = "SELECT webauthn_user_id FROM accounts WHERE id = $1";
+
+pub const SET_WEBAUTHN_USER_ID: &str =
+    "UPDATE accounts SET webauthn_user_id = $1 WHERE id = $2 AND webauthn_user_id IS NULL";
+
+pub const ACCOUNT_BY_WEBAUTHN_USER: &str =
+    "SELECT id, email, role, password_hash, created_at FROM accounts WHERE webauthn_user_id = $1";
+
+pub const PASSKEYS_OF_ACCOUNT: &str = "SELECT id, account_id, credential_id, credential, sign_count, \
+     backup_eligible, backup_state, transports, name, created_at, last_used_at \
+     FROM passkeys WHERE account_id = $1 ORDER BY created_at, id";
+
+pub const PASSKEY_BY_CREDENTIAL_ID: &str = "SELECT id, account_id, credential_id, credential, sign_count, \
+     backup_eligible, backup_state, transports, name, created_at, last_used_at \
+     FROM passkeys WHERE credential_id = $1";
+
+pub const INSERT_PASSKEY: &str = "INSERT INTO passkeys \
+     (id, account_id, credential_id, credential, sign_count, backup_eligible, backup_state, transports, \
+     name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// The counter only moves forward (authenticators without a counter report 0
+/// every time): a stale copy from another instance can never win.
+pub const USE_PASSKEY: &str = "UPDATE passkeys SET sign_count = $1, credential = $2, backup_state = $3, \
+     last_used_at = $4 WHERE id = $5 AND (sign_count < $1 OR (sign_count = 0 AND $1 = 0))";
+
+pub const RENAME_PASSKEY: &str = "UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3";
+
+pub const DELETE_PASSKEY: &str = "DELETE FROM passkeys WHERE id = $1 AND account_id = $2";
+
+pub const DELETE_ALL_PASSKEYS: &str = "DELETE FROM passkeys WHERE account_id = $1";
+
+pub const COUNT_PASSKEYS: &str = "SELECT COUNT(*) FROM passkeys WHERE account_id = $1";
+
+pub const INSERT_CEREMONY: &str = "INSERT INTO webauthn_ceremonies \
+     (id_hash, kind, account_id, session_id, state, name, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Single use: exactly one caller gets the state back.
+pub const CONSUME_CEREMONY: &str = "DELETE FROM webauthn_ceremonies \
+     WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 \
+     RETURNING kind, account_id, session_id, state, name, created_at, expires_at";
+
+pub const PRUNE_CEREMONIES: &str = "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1";

@@ -18,6 +18,8 @@ pub const START: Timestamp = Timestamp::from_unix(1_700_000_000);
 pub struct TestServer {
     /// `http://localhost:PORT`: also the public URL (WebAuthn needs a name).
     pub base: String,
+    /// The public URL: `base`, or the first instance's for a sibling.
+    pub public_url: String,
     pub addr: SocketAddr,
     pub clock: Arc<ManualClock>,
     pub app: App,
@@ -34,28 +36,55 @@ impl TestServer {
         Self::start_configured(db, policy, |_| {}).await
     }
 
+    /// A second instance behind the same public URL as `first` (as behind a
+    /// load balancer), with the same clock reading.
+    pub async fn start_sibling(db: &TestDb, first: &TestServer) -> Self {
+        let server = Self::launch(
+            db,
+            Policy::default(),
+            Some(first.public_url.clone()),
+            |_| {},
+        )
+        .await;
+        server.clock.set(first.app.now());
+        server
+    }
+
     /// A server whose web settings `configure` adjusts (e.g. trusted proxies).
     pub async fn start_configured(
         db: &TestDb,
         policy: Policy,
         configure: impl FnOnce(&mut WebConfig),
     ) -> Self {
+        Self::launch(db, policy, None, configure).await
+    }
+
+    async fn launch(
+        db: &TestDb,
+        policy: Policy,
+        public_url: Option<String>,
+        configure: impl FnOnce(&mut WebConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://localhost:{}", addr.port());
+        let public = public_url.unwrap_or_else(|| base.clone());
         let clock = Arc::new(ManualClock::at(START));
         let store = db.store().await;
         twofold_server::boot::check_key(store.as_ref(), &db.key)
             .await
             .unwrap();
+        let public_url = url::Url::parse(&public).unwrap();
+        let webauthn = twofold_app::passkeys::relying_party(&public_url, &policy.issuer).unwrap();
         let app = App::new(
             store,
             clock.clone(),
             db.key.clone(),
             PasswordHashing::new(PasswordHasher::new().unwrap(), 2),
             policy,
+            Some(webauthn),
         );
-        let mut web = WebConfig::from_public_url(&url::Url::parse(&base).unwrap());
+        let mut web = WebConfig::from_public_url(&public_url);
         configure(&mut web);
         let state = AppState {
             app: app.clone(),
@@ -67,6 +96,7 @@ impl TestServer {
         }));
         Self {
             base,
+            public_url: public,
             addr,
             clock,
             app,

@@ -221,12 +221,23 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
     let store = boot::open_store(&url).await?;
     boot::check_key(store.as_ref(), &key).await?;
     let hasher = PasswordHasher::new().map_err(|e| Failure::Other(e.to_string()))?;
+    let webauthn = match twofold_app::passkeys::relying_party(
+        &settings.public_url,
+        &settings.policy.issuer,
+    ) {
+        Ok(rp) => Some(rp),
+        Err(e) => {
+            tracing::warn!(error = %e, public_url = %settings.public_url, "passkeys disabled: the public URL is not a valid WebAuthn origin");
+            None
+        }
+    };
     let app = App::new(
         store,
         Arc::new(SystemClock),
         key,
         PasswordHashing::new(hasher, settings.hash_concurrency),
         settings.policy.clone(),
+        webauthn,
     );
     Ok(app)
 }

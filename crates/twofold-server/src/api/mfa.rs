@@ -39,9 +39,7 @@ pub struct MfaView {
     /// True exactly when a confirmed authenticator app or passkey exists.
     enabled: bool,
     totp: Vec<AuthenticatorView>,
-    /// Passkeys arrive with the WebAuthn issue; always empty for now.
-    #[schema(value_type = Vec<Object>)]
-    passkeys: Vec<serde_json::Value>,
+    passkeys: Vec<super::passkeys::PasskeyView>,
     /// The recovery sheet, or null without one.
     recovery_codes: Option<RecoveryStatusView>,
 }
@@ -87,7 +85,11 @@ pub async fn overview(
     Ok(Json(MfaView {
         enabled: mfa.enabled(),
         totp: mfa.totp.iter().map(AuthenticatorView::from).collect(),
-        passkeys: Vec::new(),
+        passkeys: mfa
+            .passkeys
+            .iter()
+            .map(super::passkeys::PasskeyView::from)
+            .collect(),
         recovery_codes: mfa.recovery.map(|r| RecoveryStatusView {
             remaining: r.remaining,
             generated_at: r.generated_at.to_rfc3339(),

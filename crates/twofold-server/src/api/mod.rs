@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod me;
 mod mfa;
+mod passkeys;
 mod sessions;
 mod views;
 
@@ -67,6 +68,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::complete_mfa))
         .routes(routes!(mfa::overview, mfa::disable))
         .routes(routes!(mfa::generate_recovery_codes))
+        .routes(routes!(passkeys::registration_options))
+        .routes(routes!(passkeys::register))
+        .routes(routes!(passkeys::rename, passkeys::remove))
+        .routes(routes!(passkeys::passwordless_options))
+        .routes(routes!(passkeys::passwordless))
+        .routes(routes!(passkeys::mfa_options))
+        .routes(routes!(passkeys::reauth_options))
         .routes(routes!(mfa::start_totp))
         .routes(routes!(mfa::confirm_totp))
         .routes(routes!(mfa::rename_totp, mfa::remove_totp))

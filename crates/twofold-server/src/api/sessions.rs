@@ -109,6 +109,14 @@ pub enum MfaRequest {
     Totp { challenge_id: String, code: String },
     /// `{"method":"recovery_code","challenge_id":"…","code":"k7m2q-x9vfd"}`
     RecoveryCode { challenge_id: String, code: String },
+    /// `{"method":"webauthn","challenge_id":"…","credential":{…}}`, after
+    /// `POST /sessions/mfa/webauthn/options`. A browser may leave out
+    /// `challenge_id` (its cookie has it).
+    Webauthn {
+        challenge_id: Option<String>,
+        #[schema(value_type = Object)]
+        credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
+    },
 }
 
 /// Complete a sign-in with a second factor.
@@ -126,6 +134,7 @@ pub enum MfaRequest {
 pub async fn complete_mfa(
     State(state): State<AppState>,
     Client(ctx): Client,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<MfaRequest>,
 ) -> Result<Response, ApiError> {
     let (challenge_id, proof) = match req {
@@ -133,6 +142,13 @@ pub async fn complete_mfa(
         MfaRequest::RecoveryCode { challenge_id, code } => {
             (challenge_id, MfaProof::RecoveryCode(code))
         }
+        MfaRequest::Webauthn {
+            challenge_id,
+            credential,
+        } => (
+            super::passkeys::challenge_from(&state, &headers, challenge_id)?,
+            MfaProof::Webauthn(credential),
+        ),
     };
     let issued = state.app.complete_mfa(&challenge_id, proof, &ctx).await?;
     let mut response = active_session(&state, issued);
@@ -273,6 +289,13 @@ pub enum ReauthRequest {
     },
     /// `{"method":"totp","code":"123456"}`
     Totp { code: String },
+    /// `{"method":"webauthn","ceremony_id":"…","credential":{…}}`, after
+    /// `POST /sessions/current/reauth/webauthn/options`.
+    Webauthn {
+        ceremony_id: String,
+        #[schema(value_type = Object)]
+        credential: Box<webauthn_rs::prelude::PublicKeyCredential>,
+    },
 }
 
 #[derive(Serialize, ToSchema)]
@@ -304,6 +327,13 @@ pub async fn reauth(
     let proof = match req {
         ReauthRequest::Password { password } => Proof::Password(password),
         ReauthRequest::Totp { code } => Proof::Totp(code),
+        ReauthRequest::Webauthn {
+            ceremony_id,
+            credential,
+        } => Proof::Webauthn {
+            ceremony_id,
+            credential,
+        },
     };
     let until = state.app.reauthenticate(&session, proof, &ctx).await?;
     Ok(Json(Privileged {

@@ -160,6 +160,9 @@ fn explain(e: AppError) -> (StatusCode, String) {
         | AppError::TotpLocked
         | AppError::LastFactor
         | AppError::NoStrongFactor
+        | AppError::CeremonyExpired
+        | AppError::PasskeyRejected
+        | AppError::UnknownCredential
         | AppError::Forbidden(_)
         | AppError::NotFound(_)
         | AppError::Conflict(_)) => {
@@ -168,7 +171,8 @@ fn explain(e: AppError) -> (StatusCode, String) {
                 AppError::Forbidden(_) | AppError::ReauthRequired | AppError::TotpLocked => {
                     StatusCode::FORBIDDEN
                 }
-                AppError::BadCode(_) => StatusCode::BAD_REQUEST,
+                AppError::BadCode(_) | AppError::CeremonyExpired => StatusCode::BAD_REQUEST,
+                AppError::PasskeyRejected | AppError::UnknownCredential => StatusCode::UNAUTHORIZED,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 _ => StatusCode::CONFLICT,
             };
