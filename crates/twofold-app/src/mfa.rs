@@ -75,3 +75,34 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The methods that can meet a sign-in challenge (for the MFA page).
+    pub async fn challenge_methods(&self, challenge_id: &str) -> AppResult<Vec<MfaMethod>> {
+        let token = twofold_core::token::SessionToken::parse(challenge_id)
+            .ok_or(crate::AppError::ChallengeExpired)?;
+        let challenge = self
+            .store
+            .mfa_challenge(&token.hash(), self.clock.now())
+            .await?
+            .ok_or(crate::AppError::ChallengeExpired)?;
+        Ok(self.mfa_overview(challenge.account_id).await?.methods())
+    }
+
+    /// The account's WebAuthn user handle, if it has one (for the page's
+    /// signals to password managers).
+    pub async fn webauthn_user_handle(&self, account: AccountId) -> AppResult<Option<uuid::Uuid>> {
+        Ok(self.store.webauthn_user_id(account).await?)
+    }
+
+    /// The relying-party id passkeys are bound to.
+    pub fn rp_id(&self) -> Option<String> {
+        self.webauthn.as_ref().map(|rp| {
+            rp.get_allowed_origins()
+                .first()
+                .and_then(|o| o.host_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+    }
+}

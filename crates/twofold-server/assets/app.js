@@ -42,3 +42,238 @@ for (const button of document.querySelectorAll("[data-download]")) {
 for (const button of document.querySelectorAll("[data-print]")) {
   button.addEventListener("click", () => window.print());
 }
+
+// ---------------------------------------------------------------------------
+// Passkeys (WebAuthn). The server sends webauthn-rs JSON ({publicKey: …});
+// browsers that lack parseCreationOptionsFromJSON / toJSON get a small
+// base64url fallback. Every failure ends in a readable message.
+
+const b64u = {
+  encode(buffer) {
+    let text = "";
+    for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  },
+  decode(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "===".slice((base64.length + 3) % 4);
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  },
+};
+
+function creationOptions(json) {
+  if (PublicKeyCredential.parseCreationOptionsFromJSON) {
+    return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  }
+  return {
+    ...json,
+    challenge: b64u.decode(json.challenge),
+    user: { ...json.user, id: b64u.decode(json.user.id) },
+    excludeCredentials: (json.excludeCredentials || []).map((c) => ({ ...c, id: b64u.decode(c.id) })),
+  };
+}
+
+function requestOptions(json) {
+  if (PublicKeyCredential.parseRequestOptionsFromJSON) {
+    return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  }
+  return {
+    ...json,
+    challenge: b64u.decode(json.challenge),
+    allowCredentials: (json.allowCredentials || []).map((c) => ({ ...c, id: b64u.decode(c.id) })),
+  };
+}
+
+function credentialJSON(credential) {
+  if (typeof credential.toJSON === "function") return credential.toJSON();
+  const r = credential.response;
+  const response = { clientDataJSON: b64u.encode(r.clientDataJSON) };
+  if (r.attestationObject) {
+    response.attestationObject = b64u.encode(r.attestationObject);
+    response.transports = r.getTransports ? r.getTransports() : [];
+  } else {
+    response.authenticatorData = b64u.encode(r.authenticatorData);
+    response.signature = b64u.encode(r.signature);
+    if (r.userHandle) response.userHandle = b64u.encode(r.userHandle);
+  }
+  return {
+    id: credential.id,
+    rawId: b64u.encode(credential.rawId),
+    type: credential.type,
+    response,
+    clientExtensionResults: credential.getClientExtensionResults(),
+    authenticatorAttachment: credential.authenticatorAttachment || undefined,
+  };
+}
+
+async function postJSON(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body || {}),
+    credentials: "same-origin",
+  });
+  const data = await response.json().catch(() => ({}));
+  return { ok: response.ok, status: response.status, data };
+}
+
+function explain(error) {
+  switch (error && error.name) {
+    case "NotAllowedError":
+      return "The passkey request was cancelled or timed out. Try again.";
+    case "InvalidStateError":
+      return "This passkey or security key is already registered to your account.";
+    case "SecurityError":
+      return "This browser refused the passkey request for this site.";
+    case "NotSupportedError":
+      return "This browser or device cannot use passkeys here.";
+    case "AbortError":
+      return "";
+    default:
+      return (error && error.message) || "Something went wrong with the passkey. Try again.";
+  }
+}
+
+function show(id, message) {
+  const box = document.getElementById(id);
+  if (!box) return;
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function webauthnAvailable(statusId) {
+  if (window.PublicKeyCredential && navigator.credentials) return true;
+  show(statusId, "This browser does not support passkeys.");
+  return false;
+}
+
+// Security page: add a passkey.
+const addPasskey = document.getElementById("add-passkey");
+if (addPasskey) {
+  addPasskey.addEventListener("click", async () => {
+    if (!webauthnAvailable("passkey-error")) return;
+    show("passkey-error", "");
+    const name = document.getElementById("passkey-name").value;
+    const options = await postJSON("/api/v1/me/mfa/passkeys/options", { name });
+    if (options.status === 403 && options.data.error && options.data.error.code === "reauth_required") {
+      location.assign("/reauth?return_to=" + encodeURIComponent("/settings/security") + "#passkeys");
+      return;
+    }
+    if (!options.ok) {
+      show("passkey-error", (options.data.error && options.data.error.message) || "Could not start.");
+      return;
+    }
+    try {
+      const credential = await navigator.credentials.create({ publicKey: creationOptions(options.data.publicKey) });
+      const form = document.getElementById("passkey-finish");
+      form.elements.ceremony_id.value = options.data.ceremony_id;
+      form.elements.name.value = name;
+      form.elements.credential.value = JSON.stringify(credentialJSON(credential));
+      form.submit();
+    } catch (error) {
+      show("passkey-error", explain(error));
+    }
+  });
+}
+
+// Security page: keep password managers in step with our list.
+const passkeyList = document.getElementById("passkeys");
+if (passkeyList && passkeyList.dataset.userId && window.PublicKeyCredential) {
+  const ids = (passkeyList.dataset.credentialIds || "").split(",").filter(Boolean);
+  const rpId = passkeyList.dataset.rpId;
+  const userId = passkeyList.dataset.userId;
+  if (PublicKeyCredential.signalAllAcceptedCredentials) {
+    PublicKeyCredential.signalAllAcceptedCredentials({ rpId, userId, allAcceptedCredentialIds: ids }).catch(() => {});
+  }
+  if (PublicKeyCredential.signalCurrentUserDetails) {
+    const name = passkeyList.dataset.email;
+    PublicKeyCredential.signalCurrentUserDetails({ rpId, userId, name, displayName: name }).catch(() => {});
+  }
+}
+
+// Sign-in page: passwordless, by button or by autofill.
+async function passwordless(mediation, signal) {
+  const options = await postJSON("/api/v1/sessions/passkey/options");
+  if (!options.ok) throw new Error("Could not start the passkey sign-in.");
+  const request = { publicKey: requestOptions(options.data.publicKey), signal };
+  if (mediation) request.mediation = mediation;
+  const credential = await navigator.credentials.get(request);
+  const json = credentialJSON(credential);
+  const result = await postJSON("/api/v1/sessions/passkey", { ceremony_id: options.data.ceremony_id, credential: json });
+  if (result.ok) {
+    location.assign("/settings/security");
+    return;
+  }
+  const code = result.data.error && result.data.error.code;
+  if (code === "unknown_credential" && PublicKeyCredential.signalUnknownCredential) {
+    // Ask the password manager to forget a passkey we no longer know.
+    PublicKeyCredential.signalUnknownCredential({ rpId: location.hostname, credentialId: json.id }).catch(() => {});
+  }
+  throw new Error((result.data.error && result.data.error.message) || "The passkey could not be verified.");
+}
+
+const passkeySignIn = document.getElementById("passkey-sign-in");
+if (passkeySignIn && window.PublicKeyCredential) {
+  let conditional = null;
+  const autofill = passkeySignIn.dataset.autofill === "true";
+  if (autofill && PublicKeyCredential.isConditionalMediationAvailable) {
+    PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
+      if (!available) return;
+      conditional = new AbortController();
+      passwordless("conditional", conditional.signal).catch(() => {
+        // Autofill that ends without a choice is not an error worth showing.
+      });
+    });
+  }
+  passkeySignIn.addEventListener("click", async () => {
+    if (conditional) conditional.abort();
+    show("passkey-error", "");
+    try {
+      await passwordless(null, undefined);
+    } catch (error) {
+      show("passkey-error", explain(error));
+    }
+  });
+}
+
+// MFA page: a passkey or security key as the second factor.
+const mfaPasskey = document.getElementById("use-passkey");
+if (mfaPasskey) {
+  mfaPasskey.addEventListener("click", async () => {
+    if (!webauthnAvailable("passkey-error")) return;
+    show("passkey-error", "");
+    try {
+      const options = await postJSON("/api/v1/sessions/mfa/webauthn/options");
+      if (!options.ok) throw new Error((options.data.error && options.data.error.message) || "Could not start.");
+      const credential = await navigator.credentials.get({ publicKey: requestOptions(options.data.publicKey) });
+      const result = await postJSON("/api/v1/sessions/mfa", { method: "webauthn", credential: credentialJSON(credential) });
+      if (!result.ok) throw new Error((result.data.error && result.data.error.message) || "The passkey could not be verified.");
+      location.assign("/settings/security");
+    } catch (error) {
+      show("passkey-error", explain(error));
+    }
+  });
+}
+
+// Step-up screen: confirm with a passkey, then continue the change.
+const reauthPasskey = document.getElementById("reauth-passkey");
+if (reauthPasskey) {
+  reauthPasskey.addEventListener("click", async () => {
+    if (!webauthnAvailable("passkey-error")) return;
+    show("passkey-error", "");
+    try {
+      const options = await postJSON("/api/v1/sessions/current/reauth/webauthn/options");
+      if (!options.ok) throw new Error((options.data.error && options.data.error.message) || "Could not start.");
+      const credential = await navigator.credentials.get({ publicKey: requestOptions(options.data.publicKey) });
+      const result = await postJSON("/api/v1/sessions/current/reauth", {
+        method: "webauthn",
+        ceremony_id: options.data.ceremony_id,
+        credential: credentialJSON(credential),
+      });
+      if (!result.ok) throw new Error((result.data.error && result.data.error.message) || "The passkey could not be verified.");
+      document.getElementById("continue").submit();
+    } catch (error) {
+      show("passkey-error", explain(error));
+    }
+  });
+}

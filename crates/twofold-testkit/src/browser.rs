@@ -15,6 +15,47 @@ use tempfile::TempDir;
 /// A step's failure, with what was being done.
 pub type Step<T> = Result<T, String>;
 
+/// A W3C WebDriver extension command: `{base}/session/{id}/{path}`.
+#[derive(Debug)]
+struct Extension {
+    method: http::Method,
+    path: String,
+    body: Option<serde_json::Value>,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Extension {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/{}",
+            session.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            self.method.clone(),
+            self.body.as_ref().map(|b| b.to_string()),
+        )
+    }
+}
+
+/// A platform passkey: built in, discoverable, user-verifying.
+pub fn platform_authenticator() -> serde_json::Value {
+    json!({"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+           "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": true})
+}
+
+/// A roaming security key: USB, no discoverable credentials, with a PIN.
+pub fn security_key() -> serde_json::Value {
+    json!({"protocol": "ctap2", "transport": "usb", "hasResidentKey": false,
+           "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": true})
+}
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const WAIT: Duration = Duration::from_secs(10);
@@ -89,6 +130,48 @@ impl Browser {
             _driver: driver,
             _profile: profile,
         }
+    }
+
+    /// Adds a WebDriver virtual authenticator; its id.
+    pub async fn add_authenticator(&self, options: serde_json::Value) -> Step<String> {
+        let id = self
+            .client
+            .issue_cmd(Extension {
+                method: http::Method::POST,
+                path: "webauthn/authenticator".into(),
+                body: Some(options),
+            })
+            .await
+            .map_err(|e| format!("add virtual authenticator: {e}"))?;
+        id.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("authenticator id: {id}"))
+    }
+
+    pub async fn remove_authenticator(&self, id: &str) -> Step<()> {
+        self.client
+            .issue_cmd(Extension {
+                method: http::Method::DELETE,
+                path: format!("webauthn/authenticator/{id}"),
+                body: None,
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("remove virtual authenticator: {e}"))
+    }
+
+    /// The credentials a virtual authenticator holds.
+    pub async fn authenticator_credentials(&self, id: &str) -> Step<Vec<serde_json::Value>> {
+        let value = self
+            .client
+            .issue_cmd(Extension {
+                method: http::Method::GET,
+                path: format!("webauthn/authenticator/{id}/credentials"),
+                body: None,
+            })
+            .await
+            .map_err(|e| format!("authenticator credentials: {e}"))?;
+        Ok(value.as_array().cloned().unwrap_or_default())
     }
 
     /// Where the browser saves downloads.

@@ -27,6 +27,8 @@ struct SetupPage {
 struct LoginPage {
     email: String,
     error: Option<String>,
+    /// Offer passkeys through autofill (not right after signing out).
+    autofill: bool,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +100,7 @@ pub async fn setup(
 #[derive(Deserialize)]
 pub struct LoginQuery {
     expired: Option<String>,
+    signed_out: Option<String>,
 }
 
 pub async fn login_page(
@@ -115,6 +118,7 @@ pub async fn login_page(
                 error: query.expired.map(|_| {
                     "That sign-in expired or had too many wrong codes. Sign in again.".to_owned()
                 }),
+                autofill: query.signed_out.is_none(),
             },
         ),
         Err(e) => ApiError::from(e).into_response(),
@@ -152,6 +156,7 @@ pub async fn login(
                 &LoginPage {
                     email: form.email,
                     error: Some(error),
+                    autofill: false,
                 },
             )
         }
@@ -165,7 +170,11 @@ pub async fn logout(State(state): State<AppState>, PageSession(session): PageSes
         return ApiError::from(e).into_response();
     }
     let cookie = cookies::clear_session_cookie(&state.web);
-    ([(header::SET_COOKIE, cookie)], see_other("/login")).into_response()
+    (
+        [(header::SET_COOKIE, cookie)],
+        see_other("/login?signed_out=1"),
+    )
+        .into_response()
 }
 
 fn signed_in(
@@ -200,6 +209,7 @@ impl FormPage for LoginPage {
         Self {
             email,
             error: Some(error),
+            autofill: false,
         }
     }
 }

@@ -18,7 +18,17 @@ use crate::state::AppState;
 struct MfaPage {
     /// Show the recovery-code form instead of the authenticator one.
     recovery: bool,
+    /// The account has a passkey or security key to offer.
+    passkeys: bool,
     error: Option<String>,
+}
+
+async fn has_passkeys(state: &AppState, challenge_id: &str) -> bool {
+    state
+        .app
+        .challenge_methods(challenge_id)
+        .await
+        .is_ok_and(|m| m.contains(&twofold_app::MfaMethod::Webauthn))
 }
 
 #[derive(Deserialize)]
@@ -45,14 +55,16 @@ pub async fn page(
     headers: HeaderMap,
     Query(method): Query<Method>,
 ) -> Response {
-    if challenge(&state, &headers).is_none() {
+    let Some(challenge_id) = challenge(&state, &headers) else {
         return see_other("/login");
-    }
+    };
     let recovery = method.method.as_deref() == Some("recovery_code");
+    let passkeys = has_passkeys(&state, &challenge_id).await;
     render(
         StatusCode::OK,
         &MfaPage {
             recovery,
+            passkeys,
             error: None,
         },
     )
@@ -112,10 +124,12 @@ pub async fn submit(
             .into_response(),
         Err(e) => {
             let (status, error) = explain(e);
+            let passkeys = has_passkeys(&state, &challenge_id).await;
             render(
                 status,
                 &MfaPage {
                     recovery,
+                    passkeys,
                     error: Some(error),
                 },
             )

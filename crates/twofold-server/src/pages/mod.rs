@@ -3,6 +3,7 @@
 
 mod auth;
 mod mfa;
+mod passkeys;
 mod recovery;
 mod security;
 mod step_up;
@@ -50,6 +51,15 @@ pub fn router() -> Router<AppState> {
             post(recovery::generate),
         )
         .route("/settings/security/mfa/disable", post(recovery::disable))
+        .route("/settings/security/passkeys", post(passkeys::finish))
+        .route(
+            "/settings/security/passkeys/{id}/rename",
+            post(passkeys::rename),
+        )
+        .route(
+            "/settings/security/passkeys/{id}/remove",
+            post(passkeys::remove),
+        )
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }

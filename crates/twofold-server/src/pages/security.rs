@@ -5,6 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::AppError;
@@ -29,11 +31,26 @@ struct SecurityPage {
     created_at: String,
     notice: Option<String>,
     mfa_enabled: bool,
+    /// Authenticator apps and passkeys together (the last-factor warning).
+    factor_count: usize,
     totp: Vec<TotpRow>,
+    passkeys: Vec<PasskeyRow>,
+    /// For the browser's signals to password managers.
+    rp_id: String,
+    webauthn_user: String,
+    credential_ids: String,
     recovery_left: Option<i64>,
     recovery_generated: String,
     sessions: Vec<SessionRow>,
     events: Vec<EventRow>,
+}
+
+struct PasskeyRow {
+    id: Uuid,
+    name: String,
+    created_at: String,
+    last_used_at: String,
+    synced: bool,
 }
 
 struct TotpRow {
@@ -76,6 +93,9 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "totp_added" => Some("Authenticator app added. Two-factor authentication is on."),
         "totp_renamed" => Some("Authenticator app renamed."),
         "totp_removed" => Some("Authenticator app removed."),
+        "passkey_added" => Some("Passkey added."),
+        "passkey_renamed" => Some("Passkey renamed."),
+        "passkey_removed" => Some("Passkey removed."),
         "mfa_disabled" => Some(
             "Two-factor authentication is off. Your authenticator apps and recovery codes were removed.",
         ),
@@ -121,6 +141,34 @@ async fn load(
         created_at: account.created_at.to_human(),
         notice,
         mfa_enabled: mfa.enabled(),
+        factor_count: mfa.totp.len() + mfa.passkeys.len(),
+        passkeys: mfa
+            .passkeys
+            .iter()
+            .map(|p| PasskeyRow {
+                id: p.id,
+                name: p.name.clone(),
+                created_at: p.created_at.to_human(),
+                last_used_at: p.last_used_at.map_or_else(
+                    || "never".to_owned(),
+                    |t| twofold_core::Timestamp::from(t).to_human(),
+                ),
+                synced: p.backup_state,
+            })
+            .collect(),
+        rp_id: state.app.rp_id().unwrap_or_default(),
+        webauthn_user: state
+            .app
+            .webauthn_user_handle(session.account_id)
+            .await?
+            .map(|u| URL_SAFE_NO_PAD.encode(u.as_bytes()))
+            .unwrap_or_default(),
+        credential_ids: mfa
+            .passkeys
+            .iter()
+            .map(|p| URL_SAFE_NO_PAD.encode(&p.credential_id))
+            .collect::<Vec<_>>()
+            .join(","),
         recovery_left: mfa.recovery.map(|r| r.remaining),
         recovery_generated: mfa
             .recovery

@@ -29,6 +29,9 @@ struct ReauthPage<'a> {
     stash: Vec<(String, String)>,
     window_minutes: u64,
     has_totp: bool,
+    has_passkey: bool,
+    /// How the passkey path continues to `return_to`: `post` for an action.
+    continue_method: &'static str,
     error: Option<String>,
 }
 
@@ -58,11 +61,9 @@ pub async fn screen(
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::FORBIDDEN, None),
     };
-    let has_totp = state
-        .app
-        .mfa_overview(session.account_id)
-        .await
-        .is_ok_and(|mfa| !mfa.totp.is_empty());
+    let mfa = state.app.mfa_overview(session.account_id).await.ok();
+    let has_totp = mfa.as_ref().is_some_and(|m| !m.totp.is_empty());
+    let has_passkey = mfa.as_ref().is_some_and(|m| !m.passkeys.is_empty());
     render(
         status,
         &ReauthPage {
@@ -71,6 +72,12 @@ pub async fn screen(
             stash: stash.0,
             window_minutes: state.app.policy().step_up_window.as_secs().div_ceil(60),
             has_totp,
+            has_passkey,
+            continue_method: if return_to.starts_with(ACTIONS) {
+                "post"
+            } else {
+                "get"
+            },
             error,
         },
     )

@@ -1,6 +1,6 @@
 //! The pages in real Chromium: setup, sign out, sign in, Settings → Security.
 
-use twofold_testkit::browser::{Browser, Step};
+use twofold_testkit::browser::{self, Browser, Step};
 use twofold_testkit::{Backend, TestDb, TestServer};
 
 use crate::PASSWORD;
@@ -291,4 +291,155 @@ async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<(
     b.click("#verify-recovery").await?;
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text("#recovery-remaining", "9").await
+}
+
+/// (1) A platform passkey: enrolled on the Security page (step-up first),
+/// the recovery sheet shown, then "Sign in with a passkey", autofill, and
+/// rename and removal on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_passkey_is_enrolled_and_signs_in_alone() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let browser = Browser::start("platform_passkey").await;
+    let outcome = platform_passkey_flow(&browser, &server).await;
+    browser.finish(outcome).await;
+}
+
+async fn sign_in_with_password(b: &Browser, server: &TestServer) -> Step<()> {
+    b.goto(&server.url("/login?signed_out=1")).await?;
+    b.fill("#email", "owner@example.com").await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#sign-in").await
+}
+
+async fn add_passkey(b: &Browser, name: &str, intro: Option<&str>) -> Step<()> {
+    b.fill("#passkey-name", name).await?;
+    b.click("#add-passkey").await?;
+    if let Some(intro) = intro {
+        b.wait_for_text("#notice", intro).await?;
+        b.click("#copy-codes").await?;
+        b.click("#done").await?;
+    }
+    b.wait_for_path("/settings/security").await
+}
+
+async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
+    let authenticator = b
+        .add_authenticator(browser::platform_authenticator())
+        .await?;
+    sign_in_with_password(b, server).await?;
+    b.wait_for_path("/settings/security").await?;
+
+    // Adding a passkey is a security change: the step-up screen first.
+    b.fill("#passkey-name", "Laptop").await?;
+    b.click("#add-passkey").await?;
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_path("/settings/security").await?;
+    add_passkey(
+        b,
+        "Laptop",
+        Some("Passkey added: two-factor authentication is on. Save your recovery codes now."),
+    )
+    .await?;
+    b.wait_for_text("#mfa-status", "On").await?;
+    b.wait_for_text("#passkey-list .passkey .name", "Laptop")
+        .await?;
+    b.wait_for_text("#passkey-list .passkey .last-used", "never")
+        .await?;
+    let held = b.authenticator_credentials(&authenticator).await?;
+    if held.len() != 1 || held[0]["isResidentCredential"] != true {
+        return Err(format!(
+            "expected one discoverable credential, the authenticator holds {held:?}"
+        ));
+    }
+
+    // Sign out, then "Sign in with a passkey": no password.
+    server.advance(std::time::Duration::from_secs(60));
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await?;
+    b.click("#passkey-sign-in").await?;
+    b.wait_for_path("/settings/security").await?;
+    b.wait_for_text(
+        "#passkey-list .passkey .last-used",
+        &server.app.now().to_human(),
+    )
+    .await?;
+
+    // Autofill: a plain visit to the sign-in page offers the passkey, and
+    // headless Chromium picks it at once.
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await?;
+    b.goto(&server.url("/login")).await?;
+    b.wait_for_path("/settings/security").await?;
+
+    // Rename, then remove (the last factor: it asks for confirmation).
+    b.click("#passkey-list .passkey summary").await?;
+    b.fill("#passkey-list .passkey input[name=name]", "Work laptop")
+        .await?;
+    b.click("#passkey-list .passkey .rename").await?;
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_text("#notice", "Passkey renamed.").await?;
+    b.wait_for_text("#passkey-list .passkey .name", "Work laptop")
+        .await?;
+    b.click("#passkey-list .passkey summary").await?;
+    b.click("#passkey-list .passkey input[name=confirm_last]")
+        .await?;
+    b.click("#passkey-list .passkey .remove").await?;
+    b.wait_for_text("#notice", "Passkey removed.").await?;
+    b.wait_for_text("#mfa-status", "Off").await
+}
+
+/// (2) A roaming security key without discoverable credentials, used as the
+/// second factor after the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_security_key_is_the_second_factor_after_a_password() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let browser = Browser::start("security_key").await;
+    let outcome = security_key_flow(&browser, &server).await;
+    browser.finish(outcome).await;
+}
+
+async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
+    let key = b.add_authenticator(browser::security_key()).await?;
+    sign_in_with_password(b, server).await?;
+    b.wait_for_path("/settings/security").await?;
+    b.fill("#passkey-name", "YubiKey").await?;
+    b.click("#add-passkey").await?;
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_path("/settings/security").await?;
+    add_passkey(
+        b,
+        "YubiKey",
+        Some("Passkey added: two-factor authentication is on. Save your recovery codes now."),
+    )
+    .await?;
+    let held = b.authenticator_credentials(&key).await?;
+    if held.len() != 1 || held[0]["isResidentCredential"] != false {
+        return Err(format!(
+            "expected one non-discoverable credential, the key holds {held:?}"
+        ));
+    }
+
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await?;
+    sign_in_with_password(b, server).await?;
+    b.wait_for_path("/login/mfa").await?;
+    b.click("#use-passkey").await?;
+    b.wait_for_path("/settings/security").await?;
+    b.wait_for_text("#passkey-list .passkey .name", "YubiKey")
+        .await?;
+    b.wait_for_text(
+        "#passkey-list .passkey .last-used",
+        &server.app.now().to_human(),
+    )
+    .await
 }

@@ -93,7 +93,7 @@ async fn an_empty_instance_leads_to_setup_and_then_to_sign_in(backend: Backend) 
 
     // Sign out, then a wrong password, then the right one.
     let out = browser.post(server.url("/logout")).send().await.unwrap();
-    assert_eq!(location(&out).await, "/login");
+    assert_eq!(location(&out).await, "/login?signed_out=1");
     let guarded = browser
         .get(server.url("/settings/security"))
         .send()
