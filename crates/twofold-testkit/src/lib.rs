@@ -7,6 +7,7 @@ pub mod browser;
 mod clock;
 mod db;
 mod server;
+pub mod softkey;
 
 pub use clock::ManualClock;
 pub use db::{Backend, TestDb};

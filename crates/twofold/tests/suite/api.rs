@@ -403,11 +403,19 @@ async fn the_openapi_document_describes_every_route() {
         ("/sessions/mfa", &["post"]),
         ("/me/events", &["get"]),
         ("/me/password", &["put"]),
-        ("/me/mfa", &["get"]),
         ("/me/mfa/totp", &["post"]),
         ("/me/mfa/totp/{id}/verify", &["post"]),
         ("/me/mfa/totp/{id}", &["patch", "delete"]),
         ("/admin/events", &["get"]),
+        ("/me/mfa", &["get", "delete"]),
+        ("/me/mfa/recovery-codes", &["post"]),
+        ("/me/mfa/passkeys/options", &["post"]),
+        ("/me/mfa/passkeys", &["post"]),
+        ("/me/mfa/passkeys/{id}", &["patch", "delete"]),
+        ("/sessions/passkey/options", &["post"]),
+        ("/sessions/passkey", &["post"]),
+        ("/sessions/mfa/webauthn/options", &["post"]),
+        ("/sessions/current/reauth/webauthn/options", &["post"]),
     ] {
         for method in methods {
             assert!(

@@ -3,14 +3,10 @@
 //! registration, sign-in alone, second factor, step-up, rename and removal,
 //! single-use ceremonies across instances, counter regression, bad input.
 
-use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
-use passkey::types::ctap2::{Aaguid, Ctap2Error};
-use passkey::types::{Passkey, webauthn as pk};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use twofold_testkit::softkey::SoftKey;
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
-use url::Url;
 
 use crate::totp::call;
 use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
@@ -24,94 +20,6 @@ on_both_backends!(
     a_counter_regression_is_refused_and_audited,
     bad_passkey_input_gets_a_clear_error_and_changes_nothing,
 );
-
-/// The user's verification always succeeds (a PIN or biometric passed).
-struct AlwaysVerified;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for AlwaysVerified {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Passkey>,
-        presence: bool,
-        verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence,
-            verification,
-        })
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-}
-
-/// One software passkey (passkey-rs makes discoverable credentials).
-pub struct SoftKey {
-    client: Client<
-        Option<Passkey>,
-        AlwaysVerified,
-        passkey::crypto::rust_crypto::RustCryptoBackend,
-        public_suffix::PublicSuffixList,
-        (),
-    >,
-    origin: Url,
-}
-
-impl SoftKey {
-    pub fn new(server: &TestServer) -> Self {
-        Self::at(&server.public_url)
-    }
-
-    pub fn at(origin: &str) -> Self {
-        let authenticator = Authenticator::new(
-            Aaguid::new_empty(),
-            None,
-            AlwaysVerified,
-            passkey::crypto::rust_crypto::RustCryptoBackend,
-        );
-        Self {
-            client: Client::new(authenticator).allows_insecure_localhost(true),
-            origin: Url::parse(origin).unwrap(),
-        }
-    }
-
-    fn without_ceremony(options: &Value) -> Value {
-        let mut options = options.clone();
-        options.as_object_mut().unwrap().remove("ceremony_id");
-        options
-    }
-
-    pub async fn create(&mut self, options: &Value) -> Value {
-        let request: pk::CredentialCreationOptions =
-            serde_json::from_value(Self::without_ceremony(options)).unwrap();
-        let created = self
-            .client
-            .register(&self.origin, request, DefaultClientData)
-            .await
-            .expect("the authenticator creates a credential");
-        serde_json::to_value(created).unwrap()
-    }
-
-    pub async fn get(&mut self, options: &Value) -> Value {
-        let mut options = Self::without_ceremony(options);
-        options.as_object_mut().unwrap().remove("mediation");
-        let request: pk::CredentialRequestOptions = serde_json::from_value(options).unwrap();
-        let asserted = self
-            .client
-            .authenticate(&self.origin, request, DefaultClientData)
-            .await
-            .expect("the authenticator asserts");
-        serde_json::to_value(asserted).unwrap()
-    }
-}
 
 async fn step_up(server: &TestServer, token: &str) {
     let (status, body) = call(
@@ -193,7 +101,7 @@ async fn finish_passwordless(
 async fn owner_with_passkey(server: &TestServer) -> (String, SoftKey) {
     create_owner(server, "owner@example.com").await;
     let token = sign_in(server, "owner@example.com").await;
-    let mut key = SoftKey::new(server);
+    let mut key = SoftKey::new(&server.public_url);
     enrol_passkey(server, &token, &mut key, "Laptop").await;
     (token, key)
 }
@@ -244,7 +152,7 @@ async fn a_passkey_is_enrolled_and_signs_in_alone(backend: Backend) {
         "the user handle is not the row id"
     );
 
-    let mut key = SoftKey::new(&server);
+    let mut key = SoftKey::new(&server.public_url);
     let credential = key.create(&options).await;
     let (status, added) = call(
         &server,
@@ -426,7 +334,7 @@ async fn rename_remove_and_the_last_passkey_rules(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     let (token, _key) = owner_with_passkey(&server).await;
-    let mut second = SoftKey::new(&server);
+    let mut second = SoftKey::new(&server.public_url);
     let added = enrol_passkey(&server, &token, &mut second, "Phone").await;
     assert!(
         added.get("recovery_codes").is_none(),
@@ -731,7 +639,7 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let mallory = sign_in(&server, "mallory@example.com").await;
-    let mut mallory_key = SoftKey::new(&server);
+    let mut mallory_key = SoftKey::new(&server.public_url);
     enrol_passkey(&server, &mallory, &mut mallory_key, "Mallory's").await;
     let challenge_id = crate::totp::challenge(&server, "owner@example.com").await;
     let (_, options) = read(
@@ -771,7 +679,5 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
 
 /// The same authenticator (its credential), used from another origin.
 fn key_for_origin(key: &mut SoftKey, origin: &str) -> SoftKey {
-    let mut moved = SoftKey::at(origin);
-    std::mem::swap(&mut moved.client, &mut key.client);
-    moved
+    key.moved_to(origin)
 }
