@@ -268,6 +268,11 @@ impl App {
             backup_eligible: cred["backup_eligible"].as_bool().unwrap_or(false),
             backup_state: cred["backup_state"].as_bool().unwrap_or(false),
             transports,
+            aaguid: ["Packed", "Tpm"].iter().find_map(|format| {
+                cred["attestation"]["metadata"][format]["aaguid"]
+                    .as_str()
+                    .and_then(|text| Uuid::parse_str(text).ok())
+            }),
             name,
             created_at: now,
             last_used_at: None,

@@ -600,6 +600,7 @@ impl Tx for PgTx {
             .bind(&p.transports)
             .bind(&p.name)
             .bind(p.created_at.unix())
+            .bind(p.aaguid)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

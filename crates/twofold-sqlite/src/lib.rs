@@ -596,6 +596,7 @@ impl Tx for SqliteTx {
             .bind(&p.transports)
             .bind(&p.name)
             .bind(p.created_at.unix())
+            .bind(p.aaguid)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -302,6 +302,9 @@ pub struct PasskeyRecord {
     pub backup_state: bool,
     /// Comma-separated transports (`usb,nfc`, `internal`, …).
     pub transports: String,
+    /// The authenticator model, when its attestation names one (passkeys
+    /// registered without attestation do not).
+    pub aaguid: Option<Uuid>,
     pub name: String,
     #[sqlx(try_from = "i64")]
     pub created_at: Timestamp,

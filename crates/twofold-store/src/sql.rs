@@ -145,16 +145,16 @@ pub const ACCOUNT_BY_WEBAUTHN_USER: &str =
     "SELECT id, email, role, password_hash, created_at FROM accounts WHERE webauthn_user_id = $1";
 
 pub const PASSKEYS_OF_ACCOUNT: &str = "SELECT id, account_id, credential_id, credential, sign_count, \
-     backup_eligible, backup_state, transports, name, created_at, last_used_at \
+     backup_eligible, backup_state, transports, aaguid, name, created_at, last_used_at \
      FROM passkeys WHERE account_id = $1 ORDER BY created_at, id";
 
 pub const PASSKEY_BY_CREDENTIAL_ID: &str = "SELECT id, account_id, credential_id, credential, sign_count, \
-     backup_eligible, backup_state, transports, name, created_at, last_used_at \
+     backup_eligible, backup_state, transports, aaguid, name, created_at, last_used_at \
      FROM passkeys WHERE credential_id = $1";
 
 pub const INSERT_PASSKEY: &str = "INSERT INTO passkeys \
      (id, account_id, credential_id, credential, sign_count, backup_eligible, backup_state, transports, \
-     name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     name, created_at, aaguid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// The counter only moves forward (authenticators without a counter report 0
 /// every time): a stale copy from another instance can never win.

@@ -1,0 +1,2 @@
+-- The authenticator model (AAGUID), when its attestation names one.
+ALTER TABLE passkeys ADD COLUMN aaguid UUID;
