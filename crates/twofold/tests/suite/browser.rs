@@ -168,6 +168,8 @@ async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
     b.click("#copy-codes").await?;
     b.click("#done").await?;
     b.wait_for_text("#mfa-status", "On").await?;
+    // One strong factor: the page suggests a second.
+    b.find("#second-factor-nudge").await?;
     b.wait_for_text("#totp-list .totp .name", "Chromium phone")
         .await?;
 
