@@ -382,9 +382,9 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.fill("#passkey-list .passkey input[name=name]", "Work laptop")
         .await?;
     b.click("#passkey-list .passkey .rename").await?;
+    // This time the proof is the passkey itself, and the rename goes on.
     b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
+    b.click("#reauth-passkey").await?;
     b.wait_for_text("#notice", "Passkey renamed.").await?;
     b.wait_for_text("#passkey-list .passkey .name", "Work laptop")
         .await?;
