@@ -9,6 +9,7 @@
 pub mod conformance;
 mod models;
 pub mod sql;
+mod sqlx_backend;
 
 use async_trait::async_trait;
 use twofold_core::token::TokenHash;
