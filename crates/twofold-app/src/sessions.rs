@@ -396,6 +396,16 @@ impl App {
         Ok(())
     }
 
+    /// Deletes rows that can never be used again (expired sessions,
+    /// challenges, ceremonies, pending authenticators, day-old failures).
+    /// The audit log is never swept.
+    pub async fn sweep_expired(&self) -> AppResult<u64> {
+        let mut tx = self.store.begin().await?;
+        let deleted = tx.sweep_expired(self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
     /// The account's live sessions, newest first.
     pub async fn sessions(&self, session: &Session) -> AppResult<Vec<Session>> {
         Ok(self

@@ -835,6 +835,75 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
     tx.commit().await.unwrap();
 }
 
+pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
+    let owner = account("pia@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let (old, live) = (
+        SessionToken::generate().unwrap(),
+        SessionToken::generate().unwrap(),
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&session(owner.id, &old, T0.plus(secs(10))))
+        .await
+        .unwrap();
+    tx.insert_session(&session(owner.id, &live, T0.plus(secs(3600))))
+        .await
+        .unwrap();
+    tx.insert_totp(&totp(owner.id, Some(T0.plus(secs(10)))))
+        .await
+        .unwrap();
+    tx.insert_totp(&totp(owner.id, Some(T0.plus(secs(3600)))))
+        .await
+        .unwrap();
+    let challenge = MfaChallenge {
+        account_id: owner.id,
+        created_at: T0,
+        expires_at: T0.plus(secs(10)),
+        failures: 0,
+        remember_me: false,
+    };
+    tx.insert_mfa_challenge(&SessionToken::generate().unwrap().hash(), &challenge)
+        .await
+        .unwrap();
+    tx.record_failure("old", T0.minus(secs(86_400)), T0.minus(secs(100_000)))
+        .await
+        .unwrap();
+    tx.record_failure("recent", T0, T0.minus(secs(100_000)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.sweep_expired(T0.plus(secs(10))).await.unwrap(), 4);
+    assert_eq!(tx.sweep_expired(T0.plus(secs(10))).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+    assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 1);
+    assert!(
+        store
+            .session_by_token(&live.hash(), T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.totp_authenticators(owner.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .failures("recent", T0.minus(secs(1)))
+            .await
+            .unwrap()
+            .count,
+        1
+    );
+    assert_eq!(
+        store
+            .failures("old", T0.minus(secs(200_000)))
+            .await
+            .unwrap()
+            .count,
+        0
+    );
+}
+
 fn secs(n: u64) -> std::time::Duration {
     std::time::Duration::from_secs(n)
 }
@@ -861,5 +930,6 @@ macro_rules! conformance_cases {
         $run!(the_key_check_is_set_once);
         $run!(passkey_ids_are_unique_and_counters_only_move_forward);
         $run!(a_ceremony_is_consumed_once_and_only_as_its_kind);
+        $run!(expired_rows_are_swept_and_live_ones_stay);
     };
 }

@@ -300,6 +300,11 @@ pub trait Tx: Send {
     /// Forgets every expired ceremony.
     async fn prune_ceremonies(&mut self, now: Timestamp) -> StoreResult<()>;
 
+    /// Deletes what expired at or before `now` (sessions, challenges,
+    /// ceremonies, pending authenticators, day-old failures); returns how
+    /// many rows went.
+    async fn sweep_expired(&mut self, now: Timestamp) -> StoreResult<u64>;
+
     /// Stores the key check unless one exists.
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()>;
 

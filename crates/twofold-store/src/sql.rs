@@ -179,3 +179,13 @@ pub const CONSUME_CEREMONY: &str = "DELETE FROM webauthn_ceremonies \
      RETURNING kind, account_id, session_id, state, name, created_at, expires_at";
 
 pub const PRUNE_CEREMONIES: &str = "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1";
+
+/// Housekeeping: rows that can never be used again.
+pub const SWEEP: [&str; 5] = [
+    "DELETE FROM sessions WHERE expires_at <= $1",
+    "DELETE FROM mfa_challenges WHERE expires_at <= $1",
+    "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1",
+    "DELETE FROM totp_authenticators WHERE confirmed_at IS NULL AND pending_until <= $1",
+    // Failures older than a day count in no window (the longest is 15 minutes).
+    "DELETE FROM throttle_failures WHERE at <= $1 - 86400",
+];

@@ -261,6 +261,18 @@ macro_rules! sqlx_backend {
                     self.lock_account_row(account).await
                 }
 
+                async fn sweep_expired(&mut self, now: Timestamp) -> StoreResult<u64> {
+                    let mut deleted = 0;
+                    for statement in sql::SWEEP {
+                        deleted += sqlx::query(statement)
+                            .bind(now.unix())
+                            .execute(&mut *self.tx)
+                            .await?
+                            .rows_affected();
+                    }
+                    Ok(deleted)
+                }
+
                 async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
                     self.insert_account_with(sql::INSERT_ACCOUNT, account)
                         .await?;

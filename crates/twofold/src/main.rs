@@ -261,6 +261,19 @@ async fn serve(settings: Settings) -> Result<(), Failure> {
         app,
         web: Arc::new(web),
     };
+    // Housekeeping every ten minutes; every instance may run it, the
+    // deletes are idempotent.
+    let sweeper = state.app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match sweeper.sweep_expired().await {
+                Ok(deleted) => tracing::debug!(deleted, "swept expired rows"),
+                Err(e) => tracing::warn!(error = %e, "sweeping expired rows failed"),
+            }
+        }
+    });
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,
