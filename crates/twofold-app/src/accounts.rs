@@ -7,10 +7,22 @@ use twofold_core::Role;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::NewPassword;
+use twofold_core::throttle::Counter;
 use twofold_store::{Account, NewAccount, StoreError};
 use uuid::Uuid;
 
+use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext, Signup};
+
+/// What a self-service sign-up answers.
+#[derive(Debug)]
+pub enum SignUp {
+    /// The first account of the instance: its owner.
+    Owner(Account),
+    /// A member account was created, or the email already had one: the
+    /// two are indistinguishable to the caller.
+    Requested,
+}
 
 /// An operator's or admin's request for a new account.
 pub struct NewAccountRequest {
@@ -53,18 +65,47 @@ impl App {
 
     /// Self-service sign-up (`POST /api/v1/accounts`): the first account of
     /// an empty instance becomes its owner, whatever the sign-up setting;
-    /// later ones are members, and only when sign-up is open.
+    /// later ones are members, and only when sign-up is open. Open sign-up
+    /// is limited per client address, and answers a taken email exactly as
+    /// a new one (same work, same answer): it must not tell who has an
+    /// account.
     pub async fn sign_up(
         &self,
         email: &str,
         password: SecretString,
         ctx: &RequestContext,
-    ) -> AppResult<Account> {
+    ) -> AppResult<SignUp> {
         let open = self.policy.signup == Signup::Open;
-        if !open && !self.needs_setup().await? {
-            return Err(AppError::Forbidden("sign-up is closed on this instance"));
+        if !open {
+            if !self.needs_setup().await? {
+                return Err(AppError::Forbidden("sign-up is closed on this instance"));
+            }
+            return Ok(SignUp::Owner(
+                self.register(email, password, false, ctx).await?,
+            ));
         }
-        self.register(email, password, open, ctx).await
+        // Malformed requests are answered at once and count nothing.
+        Email::parse(email)?;
+        NewPassword::parse(password.clone())?;
+        let reserve = Reserve {
+            keys: ctx
+                .address_key(Counter::SignUpsPerAddress)
+                .into_iter()
+                .collect(),
+            ..Reserve::default()
+        };
+        let refusal = Refusal {
+            kind: EventKind::AttemptsThrottled,
+            account: None,
+            actor: Actor::Anonymous,
+        };
+        // Every sign-up counts, whatever its outcome: the reservation is kept.
+        let _counted = self.reserve(reserve, refusal, ctx).await?;
+        match self.register(email, password, true, ctx).await {
+            Ok(account) if account.role == Role::Owner => Ok(SignUp::Owner(account)),
+            Ok(_) | Err(AppError::Conflict(_)) => Ok(SignUp::Requested),
+            Err(e) => Err(e),
+        }
     }
 
     /// Creates the first account, as owner; when the instance already has

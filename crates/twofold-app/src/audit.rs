@@ -1,17 +1,40 @@
-//! The one audit writer and the one throttle: every use case records its
-//! events and counts its failures through these.
+//! The one audit writer: every use case records its events through these.
 
 use serde_json::Value;
 use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::throttle::Limit;
+use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{AuditEvent, Tx};
 use uuid::Uuid;
 
-use crate::{App, AppError, AppResult, RequestContext};
+use crate::{App, AppResult, RequestContext};
 
-/// A throttle key and the limit that applies to it.
-pub(crate) type Counted = (String, Limit);
+/// Request-supplied text is stored capped: a 400 KB `User-Agent` must not
+/// become a 400 KB audit row (the log cannot be shrunk by hand).
+pub(crate) const MAX_USER_AGENT: usize = 512;
+const MAX_IP: usize = 64;
+
+fn capped(text: &Option<String>, max: usize) -> Option<String> {
+    text.as_ref().map(|t| t.chars().take(max).collect())
+}
+
+impl RequestContext {
+    /// The user agent as stored (sessions and audit rows).
+    pub(crate) fn stored_user_agent(&self) -> Option<String> {
+        capped(&self.user_agent, MAX_USER_AGENT)
+    }
+
+    /// The client address, parsed (the HTTP layer hands over a canonical
+    /// address; anything else is not counted per address).
+    fn address(&self) -> Option<std::net::IpAddr> {
+        self.ip.as_deref().and_then(|ip| ip.parse().ok())
+    }
+
+    /// The key of an address counter for this client, if it has an address.
+    pub(crate) fn address_key(&self, counter: Counter) -> Option<CounterKey> {
+        self.address().map(|ip| counter.address_key(ip))
+    }
+}
 
 impl App {
     /// An audit event at the current time. `detail` must hold no secret.
@@ -29,8 +52,8 @@ impl App {
             account_id: account,
             actor,
             kind,
-            ip: ctx.ip.clone(),
-            user_agent: ctx.user_agent.clone(),
+            ip: capped(&ctx.ip, MAX_IP),
+            user_agent: ctx.stored_user_agent(),
             detail: detail.to_string(),
         }
     }
@@ -47,41 +70,8 @@ impl App {
         Ok(tx.insert_event(&event).await?)
     }
 
-    /// Refuses with `RateLimited` if any key is over its limit.
-    pub(crate) async fn check_limits(&self, keys: &[Counted]) -> AppResult<()> {
-        let now = self.clock.now();
-        let mut wait = None;
-        for (key, limit) in keys {
-            let failures = self.store.failures(key, limit.window_start(now)).await?;
-            if let Err(retry_after) = limit.check(failures, now) {
-                wait = wait.max(Some(retry_after));
-            }
-        }
-        match wait {
-            Some(retry_after) => Err(AppError::RateLimited { retry_after }),
-            None => Ok(()),
-        }
-    }
-
-    /// Counts a failed attempt under every key and records `event`, in a
-    /// transaction of its own: the failure stays counted even though the use
-    /// case that saw it fails.
-    pub(crate) async fn record_failure(
-        &self,
-        keys: &[Counted],
-        event: AuditEvent,
-    ) -> AppResult<()> {
-        let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        for (key, limit) in keys {
-            tx.record_failure(key, now, limit.window_start(now)).await?;
-        }
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Records a standalone event (e.g. a refused, throttled attempt).
+    /// Records a standalone event (e.g. a failed attempt, whose count the
+    /// reservation already holds) in a transaction of its own.
     pub(crate) async fn record_event(&self, event: AuditEvent) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         self.audit(&mut *tx, event).await?;
@@ -90,16 +80,15 @@ impl App {
     }
 }
 
-/// Throttle keys for password attempts: the account (by the email as typed,
+/// Counter keys for password attempts: the account (by the email as typed,
 /// so unknown emails are counted the same way) and the client address.
-pub(crate) fn password_keys(email_key: &str, ctx: &RequestContext) -> Vec<Counted> {
-    use twofold_core::throttle::limits;
-    let mut keys = vec![(
-        format!("pwd:acct:{email_key}"),
-        limits::PASSWORD_PER_ACCOUNT,
-    )];
-    if let Some(ip) = &ctx.ip {
-        keys.push((format!("pwd:ip:{ip}"), limits::PASSWORD_PER_ADDRESS));
-    }
+pub(crate) fn password_keys(email_key: &str, ctx: &RequestContext) -> Vec<CounterKey> {
+    let mut keys = vec![Counter::PasswordPerAccount.key(email_key)];
+    keys.extend(ctx.address_key(Counter::PasswordPerAddress));
     keys
+}
+
+/// The counter key for wrong codes of every kind on one account.
+pub(crate) fn code_keys(account: AccountId) -> Vec<CounterKey> {
+    vec![Counter::CodesPerAccount.account_key(account)]
 }

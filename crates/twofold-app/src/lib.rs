@@ -13,6 +13,7 @@ mod password;
 mod recovery;
 mod sessions;
 mod step_up;
+mod throttle;
 mod totp;
 
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use twofold_core::key::ServerKey;
 use twofold_core::session::SessionLifetimes;
 use twofold_store::Store;
 
-pub use accounts::NewAccountRequest;
+pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
@@ -54,6 +55,8 @@ pub struct Policy {
     pub issuer: String,
     /// Whether "remember me" applies to sign-ins that used a second factor.
     pub remember_me_with_mfa: bool,
+    /// How long audit events are kept; the sweep deletes older ones.
+    pub audit_retention: Duration,
 }
 
 impl Default for Policy {
@@ -67,6 +70,7 @@ impl Default for Policy {
             step_up_window: Duration::from_secs(5 * 60),
             issuer: "twofold".to_owned(),
             remember_me_with_mfa: false,
+            audit_retention: Duration::from_secs(400 * 86_400),
         }
     }
 }

@@ -10,6 +10,7 @@
 use serde_json::{Value, json};
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::factor::FactorName;
+use twofold_core::throttle::Counter;
 use twofold_core::token::SessionToken;
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{Ceremony, PasskeyRecord, Session, Tx};
@@ -21,6 +22,7 @@ use webauthn_rs::prelude::{
     RequestChallengeResponse, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
+use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// How long a ceremony waits for the browser.
@@ -390,8 +392,21 @@ impl App {
     }
 
     /// Options for signing in with a passkey alone (discoverable
-    /// credentials, empty allow list).
-    pub async fn start_passwordless(&self) -> AppResult<(SessionToken, RequestChallengeResponse)> {
+    /// credentials, empty allow list). Anyone may ask, so each address may
+    /// ask only so often (each ask stores a ceremony).
+    pub async fn start_passwordless(
+        &self,
+        ctx: &RequestContext,
+    ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
+        let reserve = Reserve {
+            keys: ctx
+                .address_key(Counter::PasskeyStartsPerAddress)
+                .into_iter()
+                .collect(),
+            ..Reserve::default()
+        };
+        // Every start counts, successful or not: the reservation is kept.
+        let _counted = self.reserve(reserve, anonymous_refusal(), ctx).await?;
         let (options, state) = self
             .rp()?
             .start_discoverable_authentication()
@@ -550,8 +565,8 @@ impl App {
         }
     }
 
-    /// Records a refused assertion: the code limit, and the audit row
-    /// (`passkey.counter_regression` when the counter went back).
+    /// Audits a refused assertion (`passkey.counter_regression` when the
+    /// counter went back); the caller's reservation already counts it.
     async fn passkey_failure(
         &self,
         account: AccountId,
@@ -573,8 +588,7 @@ impl App {
         };
         tracing::warn!(target: "security", %account, error = %error, "passkey assertion refused");
         let event = self.event(kind, Some(account), Actor::Anonymous, ctx, detail);
-        self.record_failure(&crate::sessions::code_keys(account), event)
-            .await
+        self.record_event(event).await
     }
 
     /// Records the use of a verified assertion inside `tx`: the counter only
@@ -605,23 +619,42 @@ impl App {
     }
 }
 
+/// A refused unauthenticated attempt, audited as such.
+fn anonymous_refusal() -> Refusal {
+    Refusal {
+        kind: EventKind::AttemptsThrottled,
+        account: None,
+        actor: Actor::Anonymous,
+    }
+}
+
 impl App {
     /// Signs in with a passkey alone: a user-verified passkey is multi-factor
-    /// on its own, so the session is aal 2 with amr `["hwk"]`.
+    /// on its own, so the session is aal 2 with amr `["hwk"]`. A passkey
+    /// cannot be guessed, so no account's code limit refuses a valid one
+    /// (whoever knows only the password cannot lock its owner out of
+    /// phishing-resistant sign-in); refused assertions count per address.
     pub async fn sign_in_with_passkey(
         &self,
         ceremony_id: &str,
         credential: &PublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<crate::IssuedSession> {
+        let reserve = Reserve {
+            keys: ctx
+                .address_key(Counter::PasskeyFailuresPerAddress)
+                .into_iter()
+                .collect(),
+            ..Reserve::default()
+        };
+        let attempt = self.reserve(reserve, anonymous_refusal(), ctx).await?;
         let (account_id, record, result) = self
             .verify_passwordless(ceremony_id, credential, ctx)
-            .await?;
-        self.check_limits(&crate::sessions::code_keys(account_id))
             .await?;
         let account = self.account(account_id).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        self.release(&mut *tx, attempt).await?;
         self.record_passkey_use(&mut *tx, &record, &result, now)
             .await?;
         tx.reset_totp_failures(account_id).await?;

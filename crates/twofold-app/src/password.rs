@@ -6,6 +6,7 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::password::NewPassword;
 use twofold_store::Session;
 
+use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
 
 impl App {
@@ -23,9 +24,19 @@ impl App {
             field: "new_password",
             message: format!("new {e}"),
         })?;
-        let keys = self.step_up_keys(session, ctx);
-        self.check_limits(&keys).await?;
-        if !self.password_matches(session, current).await? {
+        let reserve = Reserve {
+            keys: self.step_up_keys(session, ctx),
+            ..Reserve::default()
+        };
+        let refusal = Refusal {
+            kind: EventKind::AttemptsThrottled,
+            account: Some(session.account_id),
+            actor: Actor::Myself,
+        };
+        let attempt = self.reserve(reserve, refusal, ctx).await?;
+        let matched = self.password_matches(session, current).await;
+        let (attempt, matched) = self.unless_failed(attempt, matched).await?;
+        if !matched {
             let event = self.event(
                 EventKind::ReauthFailed,
                 Some(session.account_id),
@@ -33,11 +44,13 @@ impl App {
                 ctx,
                 json!({ "method": "password", "during": "password change" }),
             );
-            self.record_failure(&keys, event).await?;
+            self.record_event(event).await?;
             return Err(AppError::WrongProof);
         }
-        let phc = self.passwords.hash(new).await?;
+        let hashed = self.passwords.hash(new).await;
+        let (attempt, phc) = self.unless_failed(attempt, hashed).await?;
         let mut tx = self.store.begin().await?;
+        self.release(&mut *tx, attempt).await?;
         tx.set_password_hash(session.account_id, &phc).await?;
         let revoked = tx
             .delete_other_sessions(session.account_id, session.id)

@@ -16,6 +16,13 @@ pub struct RecoverySheet {
     pub generated_at: Timestamp,
 }
 
+/// A typed recovery code, or the error that says what one looks like.
+pub(crate) fn parse_code(typed: &str) -> AppResult<RecoveryCode> {
+    RecoveryCode::parse(typed).ok_or(AppError::BadCode(
+        "a recovery code has 10 letters and digits, like k7m2q-x9vfd",
+    ))
+}
+
 impl App {
     /// Writes a new sheet for `account` inside `tx`, replacing any old one.
     pub(crate) async fn write_sheet(
@@ -95,9 +102,7 @@ impl App {
         account: AccountId,
         typed: &str,
     ) -> AppResult<bool> {
-        let code = RecoveryCode::parse(typed).ok_or(AppError::BadCode(
-            "a recovery code has 10 letters and digits, like k7m2q-x9vfd",
-        ))?;
+        let code = parse_code(typed)?;
         let hash = code.hash(&self.key, account);
         Ok(tx
             .use_recovery_code(account, &hash, self.clock.now())

@@ -6,20 +6,23 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::Verification;
 use twofold_core::session::{Aal, Amr, TOUCH_INTERVAL, should_touch};
-use twofold_core::throttle::limits;
 use twofold_core::token::{SessionToken, TokenHash};
 use twofold_core::{AccountId, Timestamp};
 use twofold_store::{Account, MfaChallenge, NewSession, Session};
 use uuid::Uuid;
 
-use crate::audit::{Counted, password_keys};
+use crate::audit::{code_keys, password_keys};
 use crate::mfa::MfaMethod;
+use crate::throttle::{Attempt, Refusal, Reserve};
 use crate::totp::CodeCheck;
 use crate::{App, AppError, AppResult, RequestContext};
 
-/// The throttle key for wrong codes of every kind on one account.
-pub(crate) fn code_keys(account: AccountId) -> Vec<Counted> {
-    vec![(format!("code:acct:{account}"), limits::CODES_PER_ACCOUNT)]
+/// A wrong or replayed code, as the audit log records it.
+pub(crate) struct CodeFailure {
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub method: &'static str,
+    pub replayed: bool,
 }
 
 /// A new session and the token that names it; the token is shown once.
@@ -61,6 +64,15 @@ pub enum MfaProof {
 }
 
 impl MfaProof {
+    /// A malformed code is refused before any try is counted.
+    fn validate(&self) -> AppResult<()> {
+        match self {
+            MfaProof::Totp(code) => crate::totp::validate_code(code),
+            MfaProof::RecoveryCode(code) => crate::recovery::parse_code(code).map(drop),
+            MfaProof::Webauthn(_) => Ok(()),
+        }
+    }
+
     fn method(&self) -> &'static str {
         match self {
             MfaProof::Totp(_) => "totp",
@@ -73,13 +85,11 @@ impl MfaProof {
 /// How long a sign-in waits for its second factor.
 const CHALLENGE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
-/// User agents are stored for the session list, not kept whole.
-const MAX_USER_AGENT: usize = 512;
-
 impl App {
     /// Email + password sign-in. Unknown email and wrong password give the
     /// same error after the same work (a dummy hash is verified), and both
-    /// count against the limits of that email and of the client address.
+    /// count against the limits of that email and of the client address:
+    /// the attempt is reserved before the hashing queue is even joined.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -92,7 +102,6 @@ impl App {
             Ok(email) => email.normalized().to_owned(),
             Err(_) => email.trim().to_lowercase(),
         };
-        let keys = password_keys(&email_key, ctx);
         // A malformed email cannot name an account: it is answered as a
         // wrong password, after the same work.
         let account = match &parsed {
@@ -100,24 +109,29 @@ impl App {
             Err(_) => None,
         };
         let account_id = account.as_ref().map(|a| a.id);
-        if let Err(e) = self.check_limits(&keys).await {
-            let event = self.event(
-                EventKind::SignInThrottled,
-                account_id,
-                Actor::Anonymous,
+        let refusal = Refusal {
+            kind: EventKind::SignInThrottled,
+            account: account_id,
+            actor: Actor::Anonymous,
+        };
+        let attempt = self
+            .reserve(
+                Reserve {
+                    keys: password_keys(&email_key, ctx),
+                    ..Reserve::default()
+                },
+                refusal,
                 ctx,
-                json!({}),
-            );
-            self.record_event(event).await?;
-            tracing::warn!(target: "security", account_id = ?account_id, "sign-in throttled");
-            return Err(e);
-        }
+            )
+            .await?;
         let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-        let verification = self.passwords.verify(stored, password.clone()).await?;
+        let verified = self.passwords.verify(stored, password.clone()).await;
+        let (attempt, verification) = self.unless_failed(attempt, verified).await?;
         let (account, needs_rehash) = match (account, verification) {
             (Some(account), Verification::Valid { needs_rehash }) => (account, needs_rehash),
             _ => {
-                // No email in the detail: people type passwords into it.
+                // The reservation stays as the failure. No email in the
+                // detail: people type passwords into it.
                 let event = self.event(
                     EventKind::SignInFailed,
                     account_id,
@@ -125,21 +139,25 @@ impl App {
                     ctx,
                     json!({}),
                 );
-                self.record_failure(&keys, event).await?;
+                self.record_event(event).await?;
                 return Err(AppError::InvalidCredentials);
             }
         };
-        let rehashed = if needs_rehash {
-            match twofold_core::password::NewPassword::parse(password) {
-                Ok(p) => Some(self.passwords.hash(p).await?),
-                Err(_) => None, // an old password outside today's rules stays as it is
-            }
-        } else {
-            None
-        };
+        // An old password outside today's rules keeps its old hash.
+        let mut rehashed = None;
+        let attempt =
+            if needs_rehash && let Ok(new) = twofold_core::password::NewPassword::parse(password) {
+                let hashed = self.passwords.hash(new).await;
+                let (attempt, phc) = self.unless_failed(attempt, hashed).await?;
+                rehashed = Some(phc);
+                attempt
+            } else {
+                attempt
+            };
 
         let mfa = self.mfa_overview(account.id).await?;
         let mut tx = self.store.begin().await?;
+        self.release(&mut *tx, attempt).await?;
         if let Some(phc) = &rehashed {
             tx.set_password_hash(account.id, phc).await?;
         }
@@ -185,8 +203,10 @@ impl App {
 
     /// Meets an MFA challenge with a second factor. Success consumes the
     /// challenge (once, whatever the concurrency) and issues a new session
-    /// of assurance level 2; a wrong code counts against the challenge (5),
-    /// the account (10 per 15 minutes) and the consecutive TOTP limit.
+    /// of assurance level 2. Each try is reserved first: one of the
+    /// challenge's five, and for codes one of the account's ten per 15
+    /// minutes (and for TOTP one of its consecutive hundred). A passkey
+    /// cannot be guessed, so the account's code limit never refuses one.
     pub async fn complete_mfa(
         &self,
         challenge_id: &str,
@@ -202,23 +222,48 @@ impl App {
             .await?
             .ok_or(AppError::ChallengeExpired)?;
         let account = self.account(challenge.account_id).await?;
-        let keys = code_keys(account.id);
-        self.check_limits(&keys).await?;
+        // A malformed code is a typing error, not a try.
+        proof.validate()?;
         let method = proof.method();
-        // A passkey is verified before the write transaction opens (its
-        // ceremony is consumed in a transaction of its own).
+        let reserve = Reserve {
+            keys: match proof {
+                MfaProof::Webauthn(_) => Vec::new(),
+                _ => code_keys(account.id),
+            },
+            challenge: Some(&hash),
+            consecutive_totp: matches!(proof, MfaProof::Totp(_)).then_some(account.id),
+        };
+        let refusal = Refusal {
+            kind: EventKind::AttemptsThrottled,
+            account: Some(account.id),
+            actor: Actor::Anonymous,
+        };
+        let attempt = self.reserve(reserve, refusal, ctx).await?;
+        // Everything read from the pool is read before the transaction.
+        let authenticators = match proof {
+            MfaProof::Totp(_) => self.confirmed_totp(account.id).await?,
+            _ => Vec::new(),
+        };
         let passkey = match &proof {
-            MfaProof::Webauthn(credential) => Some(
-                self.verify_account_assertion(
-                    false,
-                    challenge_id.expose(),
-                    account.id,
-                    None,
-                    credential,
-                    ctx,
-                )
-                .await?,
-            ),
+            MfaProof::Webauthn(credential) => {
+                let verified = self
+                    .verify_account_assertion(
+                        false,
+                        challenge_id.expose(),
+                        account.id,
+                        None,
+                        credential,
+                        ctx,
+                    )
+                    .await;
+                match verified {
+                    Ok(verified) => Some(verified),
+                    Err(e) => {
+                        self.end_spent_challenge(&attempt, &hash).await?;
+                        return Err(e);
+                    }
+                }
+            }
             _ => None,
         };
         let mut tx = self.store.begin().await?;
@@ -230,13 +275,11 @@ impl App {
                 }
                 (CodeCheck::Accepted, Amr::Hwk)
             }
-            MfaProof::Totp(code) => {
-                if self.store.totp_failures(account.id).await? >= limits::TOTP_CONSECUTIVE_FAILURES
-                {
-                    return Err(AppError::TotpLocked);
-                }
-                (self.check_totp(&mut *tx, account.id, code).await?, Amr::Otp)
-            }
+            MfaProof::Totp(code) => (
+                self.check_totp(&mut *tx, account.id, &authenticators, code)
+                    .await?,
+                Amr::Otp,
+            ),
             MfaProof::RecoveryCode(code) => {
                 let used = self.use_recovery_code(&mut *tx, account.id, code).await?;
                 let outcome = if used {
@@ -249,8 +292,13 @@ impl App {
         };
         if !matches!(outcome, CodeCheck::Accepted) {
             drop(tx);
-            let replayed = matches!(outcome, CodeCheck::Replayed);
-            self.record_code_failure(account.id, Some(&hash), replayed, method, ctx)
+            let failure = CodeFailure {
+                kind: EventKind::MfaChallengeFailed,
+                actor: Actor::Anonymous,
+                method,
+                replayed: matches!(outcome, CodeCheck::Replayed),
+            };
+            self.code_failed(account.id, Some(&hash), attempt, failure, ctx)
                 .await?;
             return Err(AppError::WrongCode);
         }
@@ -258,7 +306,8 @@ impl App {
             // Another request met this challenge first; this one changes nothing.
             return Err(AppError::ChallengeExpired);
         }
-        // Another method succeeding lifts the consecutive TOTP count.
+        self.release(&mut *tx, attempt).await?;
+        // Any method succeeding lifts the consecutive TOTP count.
         tx.reset_totp_failures(account.id).await?;
         let remember = challenge.remember_me && self.policy.remember_me_with_mfa;
         let mut issued = self
@@ -298,47 +347,48 @@ impl App {
         Ok(issued)
     }
 
-    /// Records a wrong or replayed TOTP code in its own transaction: the
-    /// account's code limit, the challenge's count (spent at 5), the
-    /// consecutive count, and the audit rows.
-    pub(crate) async fn record_code_failure(
+    /// A failed try used the challenge's last attempt: the challenge ends.
+    async fn end_spent_challenge(&self, attempt: &Attempt, challenge: &TokenHash) -> AppResult<()> {
+        if attempt.spends_challenge {
+            let mut tx = self.store.begin().await?;
+            tx.delete_mfa_challenge(challenge).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Records a wrong or replayed code whose try was reserved (so it is
+    /// already counted): ends a spent challenge and writes the audit rows.
+    pub(crate) async fn code_failed(
         &self,
         account: AccountId,
         challenge: Option<&TokenHash>,
-        replayed: bool,
-        method: &str,
+        attempt: Attempt,
+        failure: CodeFailure,
         ctx: &RequestContext,
     ) -> AppResult<()> {
-        let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        for (key, limit) in code_keys(account) {
-            tx.record_failure(&key, now, limit.window_start(now))
-                .await?;
-        }
-        if let Some(hash) = challenge
-            && tx.fail_mfa_challenge(hash).await?.unwrap_or(0) >= limits::CODES_PER_CHALLENGE
+        if attempt.spends_challenge
+            && let Some(hash) = challenge
         {
             tx.delete_mfa_challenge(hash).await?;
         }
-        if method == "totp" {
-            tx.increment_totp_failures(account).await?;
-        }
-        if replayed {
+        if failure.replayed {
             let event = self.event(
                 EventKind::TotpReplayRejected,
                 Some(account),
-                Actor::Anonymous,
+                failure.actor,
                 ctx,
                 json!({}),
             );
             self.audit(&mut *tx, event).await?;
         }
         let event = self.event(
-            EventKind::MfaChallengeFailed,
+            failure.kind,
             Some(account),
-            Actor::Anonymous,
+            failure.actor,
             ctx,
-            json!({ "method": method, "replay": replayed }),
+            json!({ "method": failure.method, "replay": failure.replayed }),
         );
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;
@@ -397,11 +447,14 @@ impl App {
     }
 
     /// Deletes rows that can never be used again (expired sessions,
-    /// challenges, ceremonies, pending authenticators, day-old failures).
-    /// The audit log is never swept.
+    /// challenges, ceremonies, pending authenticators, day-old failures,
+    /// ended lockouts) and audit events older than the retention period:
+    /// the one way rows ever leave the audit log.
     pub async fn sweep_expired(&self) -> AppResult<u64> {
+        let now = self.clock.now();
+        let audit_before = now.minus(self.policy.audit_retention);
         let mut tx = self.store.begin().await?;
-        let deleted = tx.sweep_expired(self.clock.now()).await?;
+        let deleted = tx.sweep_expired(now, audit_before).await?;
         tx.commit().await?;
         Ok(deleted)
     }
@@ -472,10 +525,7 @@ impl App {
     ) -> AppResult<IssuedSession> {
         let token = SessionToken::generate().map_err(AppError::internal)?;
         let now = self.clock.now();
-        let user_agent = ctx
-            .user_agent
-            .as_ref()
-            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect::<String>());
+        let user_agent = ctx.stored_user_agent();
         let new = NewSession {
             id: Uuid::now_v7(),
             token_hash: token.hash(),

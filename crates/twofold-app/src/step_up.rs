@@ -7,12 +7,13 @@ use twofold_core::Timestamp;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::password::Verification;
 use twofold_core::session::is_privileged;
-use twofold_core::throttle::limits;
+use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{Session, Tx};
 
-use crate::audit::{Counted, password_keys};
-use crate::sessions::code_keys;
-use crate::totp::CodeCheck;
+use crate::audit::{code_keys, password_keys};
+use crate::sessions::CodeFailure;
+use crate::throttle::{Attempt, Refusal, Reserve};
+use crate::totp::{CodeCheck, validate_code};
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// A proof of presence. Passkeys add `Webauthn`.
@@ -37,6 +38,11 @@ impl Proof {
     }
 }
 
+/// The session's count of step-up tries.
+fn session_key(session: &Session) -> CounterKey {
+    Counter::StepUpPerSession.key(session.id)
+}
+
 impl App {
     /// Fails with `ReauthRequired` unless the session's window is open.
     pub fn require_step_up(&self, session: &Session) -> AppResult<()> {
@@ -48,8 +54,9 @@ impl App {
     }
 
     /// Checks `proof` and opens the window until the returned time. The token
-    /// does not change. Wrong proofs are counted per session (and per
-    /// account: as passwords, or as codes).
+    /// does not change. Each proof is reserved first: one of the session's
+    /// five tries, and one of the account's password or code tries (a
+    /// passkey cannot be guessed: only the session's count applies).
     pub async fn reauthenticate(
         &self,
         session: &Session,
@@ -58,17 +65,46 @@ impl App {
     ) -> AppResult<Timestamp> {
         let method = proof.method();
         let account = session.account_id;
-        let session_key = (
-            format!("reauth:session:{}", session.id),
-            limits::STEP_UP_PER_SESSION,
-        );
+        if let Proof::Totp(code) = &proof {
+            validate_code(code)?;
+        }
+        let reserve = match &proof {
+            Proof::Password(_) => Reserve {
+                keys: self.step_up_keys(session, ctx),
+                ..Reserve::default()
+            },
+            Proof::Totp(_) => {
+                let mut keys = code_keys(account);
+                keys.push(session_key(session));
+                Reserve {
+                    keys,
+                    consecutive_totp: Some(account),
+                    ..Reserve::default()
+                }
+            }
+            Proof::Webauthn { .. } => Reserve {
+                keys: vec![session_key(session)],
+                ..Reserve::default()
+            },
+        };
+        let refusal = Refusal {
+            kind: EventKind::AttemptsThrottled,
+            account: Some(account),
+            actor: Actor::Myself,
+        };
+        let attempt = self.reserve(reserve, refusal, ctx).await?;
+        let failed = |replayed: bool| CodeFailure {
+            kind: EventKind::ReauthFailed,
+            actor: Actor::Myself,
+            method,
+            replayed,
+        };
         // On success, the transaction the window is opened in.
-        let accepted: Option<Box<dyn Tx>> = match proof {
+        let mut tx = match proof {
             Proof::Webauthn {
                 ceremony_id,
                 credential,
             } => {
-                self.check_limits(&[session_key]).await?;
                 let verified = self
                     .verify_account_assertion(
                         true,
@@ -84,87 +120,77 @@ impl App {
                         let mut tx = self.store.begin().await?;
                         self.record_passkey_use(&mut *tx, &record, &result, self.clock.now())
                             .await?;
-                        Some(tx)
+                        tx
                     }
                     Err(AppError::PasskeyRejected) => {
-                        let event = self.event(
-                            EventKind::ReauthFailed,
-                            Some(account),
-                            Actor::Myself,
-                            ctx,
-                            json!({ "method": method }),
-                        );
-                        let session_only = [(
-                            format!("reauth:session:{}", session.id),
-                            limits::STEP_UP_PER_SESSION,
-                        )];
-                        self.record_failure(&session_only, event).await?;
-                        None
+                        self.code_failed(account, None, attempt, failed(false), ctx)
+                            .await?;
+                        return Err(AppError::WrongProof);
                     }
                     Err(e) => return Err(e),
                 }
             }
             Proof::Password(password) => {
-                let keys = self.step_up_keys(session, ctx);
-                self.check_limits(&keys).await?;
-                // Never hold the write lock while hashing.
-                if self.password_matches(session, password).await? {
-                    Some(self.store.begin().await?)
-                } else {
-                    let event = self.event(
-                        EventKind::ReauthFailed,
-                        Some(account),
-                        Actor::Myself,
-                        ctx,
-                        json!({ "method": method }),
-                    );
-                    self.record_failure(&keys, event).await?;
-                    None
+                let matched = self.password_matches(session, password).await;
+                let (attempt_back, matched) = self.unless_failed(attempt, matched).await?;
+                if !matched {
+                    self.code_failed(account, None, attempt_back, failed(false), ctx)
+                        .await?;
+                    return Err(AppError::WrongProof);
                 }
+                return self.open_window(session, attempt_back, method, ctx).await;
             }
             Proof::Totp(code) => {
-                let mut keys = code_keys(account);
-                keys.push(session_key);
-                self.check_limits(&keys).await?;
-                if self.store.totp_failures(account).await? >= limits::TOTP_CONSECUTIVE_FAILURES {
-                    return Err(AppError::TotpLocked);
-                }
+                let authenticators = self.confirmed_totp(account).await?;
                 let mut tx = self.store.begin().await?;
-                match self.check_totp(&mut *tx, account, &code).await? {
+                match self
+                    .check_totp(&mut *tx, account, &authenticators, &code)
+                    .await?
+                {
                     CodeCheck::Accepted => {
                         tx.reset_totp_failures(account).await?;
-                        Some(tx)
+                        tx
                     }
                     outcome => {
                         drop(tx);
                         let replayed = matches!(outcome, CodeCheck::Replayed);
-                        self.record_code_failure(account, None, replayed, method, ctx)
+                        self.code_failed(account, None, attempt, failed(replayed), ctx)
                             .await?;
-                        let event = self.event(
-                            EventKind::ReauthFailed,
-                            Some(account),
-                            Actor::Myself,
-                            ctx,
-                            json!({ "method": method }),
-                        );
-                        let session_only = [(
-                            format!("reauth:session:{}", session.id),
-                            limits::STEP_UP_PER_SESSION,
-                        )];
-                        self.record_failure(&session_only, event).await?;
-                        None
+                        return Err(AppError::WrongProof);
                     }
                 }
             }
         };
-        let Some(mut tx) = accepted else {
-            return Err(AppError::WrongProof);
-        };
+        self.release(&mut *tx, attempt).await?;
+        self.window_opened(tx, session, method, ctx).await
+    }
+
+    /// Opens the window after a proof checked outside any transaction.
+    async fn open_window(
+        &self,
+        session: &Session,
+        attempt: Attempt,
+        method: &'static str,
+        ctx: &RequestContext,
+    ) -> AppResult<Timestamp> {
+        let mut tx = self.store.begin().await?;
+        self.release(&mut *tx, attempt).await?;
+        self.window_opened(tx, session, method, ctx).await
+    }
+
+    /// Opens the window inside `tx`, audits it and commits.
+    async fn window_opened(
+        &self,
+        mut tx: Box<dyn Tx>,
+        session: &Session,
+        method: &'static str,
+        ctx: &RequestContext,
+    ) -> AppResult<Timestamp> {
         let until = self.clock.now().plus(self.policy.step_up_window);
         tx.set_privileged_until(session.id, until).await?;
         let event = self.event(
             EventKind::ReauthSucceeded,
-            Some(account),
+            Some(session.account_id),
             Actor::Myself,
             ctx,
             json!({ "method": method }),
@@ -174,12 +200,10 @@ impl App {
         Ok(until)
     }
 
-    /// Throttle keys for a password proof made on this session.
-    pub(crate) fn step_up_keys(&self, session: &Session, ctx: &RequestContext) -> Vec<Counted> {
-        let mut keys = vec![(
-            format!("reauth:session:{}", session.id),
-            limits::STEP_UP_PER_SESSION,
-        )];
+    /// Counter keys for a password proof made on this session: the
+    /// session's step-up count and the account's password counts.
+    pub(crate) fn step_up_keys(&self, session: &Session, ctx: &RequestContext) -> Vec<CounterKey> {
+        let mut keys = vec![session_key(session)];
         keys.extend(password_keys(&session.account_email.to_lowercase(), ctx));
         keys
     }

@@ -50,6 +50,13 @@ fn aad(id: Uuid, account: AccountId) -> Vec<u8> {
     format!("totp|{id}|{account}").into_bytes()
 }
 
+/// Refuses a code that is not six digits (before any try is counted).
+pub(crate) fn validate_code(code: &str) -> AppResult<()> {
+    twofold_core::totp::normalize_code(code)
+        .map(drop)
+        .map_err(bad_code)
+}
+
 fn bad_code(e: CodeError) -> AppError {
     match e {
         CodeError::Malformed => AppError::BadCode("the code must be 6 digits"),
@@ -323,20 +330,32 @@ impl App {
             .map_err(AppError::internal)
     }
 
-    /// Checks `code` against the account's confirmed authenticators and, on
-    /// a match, uses up its step inside `tx` (the replay guard: one
-    /// conditional update, so parallel requests cannot both pass).
+    /// The account's confirmed authenticators (read before a transaction
+    /// that checks a code against them).
+    pub(crate) async fn confirmed_totp(
+        &self,
+        account: AccountId,
+    ) -> AppResult<Vec<TotpAuthenticator>> {
+        let mut all = self.store.totp_authenticators(account).await?;
+        all.retain(|t| t.confirmed_at.is_some());
+        Ok(all)
+    }
+
+    /// Checks `code` against `authenticators` (the account's confirmed
+    /// ones) and, on a match, uses up its step inside `tx` (the replay
+    /// guard: one conditional update, so parallel requests cannot both
+    /// pass, and a removed authenticator matches nothing).
     pub(crate) async fn check_totp(
         &self,
         tx: &mut dyn Tx,
         account: AccountId,
+        authenticators: &[TotpAuthenticator],
         code: &str,
     ) -> AppResult<CodeCheck> {
         let now = self.clock.now();
-        twofold_core::totp::normalize_code(code).map_err(bad_code)?;
-        let authenticators = self.mfa_overview(account).await?.totp;
+        validate_code(code)?;
         let mut replayed = false;
-        for totp in &authenticators {
+        for totp in authenticators {
             let secret = self.open_secret(totp)?;
             let Some(step) = secret.verify(code, now).map_err(bad_code)? else {
                 continue;

@@ -10,6 +10,7 @@ pub enum EventKind {
     SignInSucceeded,
     SignInFailed,
     SignInThrottled,
+    AttemptsThrottled,
     ReauthSucceeded,
     ReauthFailed,
     PasswordChanged,
@@ -29,11 +30,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::AccountCreated,
         EventKind::SignInSucceeded,
         EventKind::SignInFailed,
         EventKind::SignInThrottled,
+        EventKind::AttemptsThrottled,
         EventKind::ReauthSucceeded,
         EventKind::ReauthFailed,
         EventKind::PasswordChanged,
@@ -58,6 +60,7 @@ impl EventKind {
             EventKind::SignInSucceeded => "sign_in.succeeded",
             EventKind::SignInFailed => "sign_in.failed",
             EventKind::SignInThrottled => "sign_in.throttled",
+            EventKind::AttemptsThrottled => "attempts.throttled",
             EventKind::ReauthSucceeded => "reauth.succeeded",
             EventKind::ReauthFailed => "reauth.failed",
             EventKind::PasswordChanged => "password.changed",
@@ -88,6 +91,9 @@ impl EventKind {
             EventKind::SignInSucceeded => "Signed in",
             EventKind::SignInFailed => "Failed sign-in attempt",
             EventKind::SignInThrottled => "Sign-in blocked after too many attempts",
+            EventKind::AttemptsThrottled => {
+                "Codes or confirmations blocked for a while after too many attempts"
+            }
             EventKind::ReauthSucceeded => "Identity confirmed for a security change",
             EventKind::ReauthFailed => "Failed identity confirmation",
             EventKind::PasswordChanged => "Password changed",

@@ -1,10 +1,16 @@
 //! Attempt limits: how many failures a key may have in a sliding window.
 //! The counting happens in the database (so every instance shares it); this
-//! is the arithmetic.
+//! is the vocabulary (which counters exist, how their keys are named, what
+//! their limits are) and the arithmetic.
+//!
+//! An attempt is *reserved* before the work it limits (one atomic "count and
+//! add" in the database), so parallel requests cannot all see the same
+//! count: at most `max` attempts are ever in flight or failed per window.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::Timestamp;
+use crate::{AccountId, Timestamp};
 
 /// At most `max` failures within any `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +51,127 @@ pub mod limits {
         max: 5,
         window: FIFTEEN_MINUTES,
     };
+    /// Sign-up attempts (successful or not) per client address.
+    pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
+        max: 10,
+        window: FIFTEEN_MINUTES,
+    };
+    /// Unauthenticated passkey sign-in starts per client address (each one
+    /// writes a ceremony row; a login page asks once per visit).
+    pub const PASSKEY_STARTS_PER_ADDRESS: Limit = Limit {
+        max: 60,
+        window: Duration::from_secs(60),
+    };
+    /// Refused passwordless passkey assertions per client address.
+    pub const PASSKEY_FAILURES_PER_ADDRESS: Limit = Limit {
+        max: 100,
+        window: FIFTEEN_MINUTES,
+    };
+}
+
+/// The attempt counters: each names what it counts and the limit it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Failed passwords for one email (known or not).
+    PasswordPerAccount,
+    /// Failed passwords from one client address.
+    PasswordPerAddress,
+    /// Failed codes (TOTP, recovery) of one account.
+    CodesPerAccount,
+    /// Failed step-up proofs on one session.
+    StepUpPerSession,
+    /// Sign-up attempts from one client address.
+    SignUpsPerAddress,
+    /// Passwordless passkey starts from one client address.
+    PasskeyStartsPerAddress,
+    /// Refused passwordless assertions from one client address.
+    PasskeyFailuresPerAddress,
+}
+
+impl Counter {
+    pub fn limit(self) -> Limit {
+        match self {
+            Counter::PasswordPerAccount => limits::PASSWORD_PER_ACCOUNT,
+            Counter::PasswordPerAddress => limits::PASSWORD_PER_ADDRESS,
+            Counter::CodesPerAccount => limits::CODES_PER_ACCOUNT,
+            Counter::StepUpPerSession => limits::STEP_UP_PER_SESSION,
+            Counter::SignUpsPerAddress => limits::SIGN_UPS_PER_ADDRESS,
+            Counter::PasskeyStartsPerAddress => limits::PASSKEY_STARTS_PER_ADDRESS,
+            Counter::PasskeyFailuresPerAddress => limits::PASSKEY_FAILURES_PER_ADDRESS,
+        }
+    }
+
+    /// The stable name the audit log shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Counter::PasswordPerAccount => "password_per_account",
+            Counter::PasswordPerAddress => "password_per_address",
+            Counter::CodesPerAccount => "codes_per_account",
+            Counter::StepUpPerSession => "step_up_per_session",
+            Counter::SignUpsPerAddress => "sign_ups_per_address",
+            Counter::PasskeyStartsPerAddress => "passkey_starts_per_address",
+            Counter::PasskeyFailuresPerAddress => "passkey_failures_per_address",
+        }
+    }
+
+    /// The prefix of its keys in the database.
+    fn prefix(self) -> &'static str {
+        match self {
+            Counter::PasswordPerAccount => "pwd:acct",
+            Counter::PasswordPerAddress => "pwd:ip",
+            Counter::CodesPerAccount => "code:acct",
+            Counter::StepUpPerSession => "reauth:session",
+            Counter::SignUpsPerAddress => "signup:ip",
+            Counter::PasskeyStartsPerAddress => "passkey-start:ip",
+            Counter::PasskeyFailuresPerAddress => "passkey-fail:ip",
+        }
+    }
+
+    /// The key of this counter for one subject (an email, an account id, a
+    /// session id, an address block).
+    pub fn key(self, subject: impl std::fmt::Display) -> CounterKey {
+        CounterKey {
+            counter: self,
+            key: format!("{}:{subject}", self.prefix()),
+        }
+    }
+
+    /// The key of an address counter: IPv4 addresses count alone, IPv6
+    /// clients by their /64 (one subscriber's block), so rotating through
+    /// a block gains nothing.
+    pub fn address_key(self, ip: IpAddr) -> CounterKey {
+        self.key(address_block(ip))
+    }
+
+    pub fn account_key(self, account: AccountId) -> CounterKey {
+        self.key(account)
+    }
+}
+
+/// One counter's key: what the database counts rows under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterKey {
+    pub counter: Counter,
+    pub key: String,
+}
+
+impl CounterKey {
+    pub fn limit(&self) -> Limit {
+        self.counter.limit()
+    }
+}
+
+/// The block an address is counted under: the address itself for IPv4
+/// (and IPv4-mapped IPv6), the /64 for IPv6.
+pub fn address_block(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            format!("{}/64", std::net::Ipv6Addr::from(segments))
+        }
+    }
 }
 
 /// The failures of one key inside the window: how many, and the oldest.
@@ -102,6 +229,39 @@ mod tests {
             oldest: Some(Timestamp::from_unix(9_100)),
         };
         assert_eq!(LIMIT.check(failures, now), Err(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(address_block(ip("203.0.113.9")), "203.0.113.9");
+        assert_eq!(address_block(ip("::ffff:203.0.113.9")), "203.0.113.9");
+        assert_eq!(
+            address_block(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            address_block(ip("2001:db8:1:2::1")),
+            address_block(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            address_block(ip("2001:db8:1:2::1")),
+            address_block(ip("2001:db8:1:3::1"))
+        );
+    }
+
+    #[test]
+    fn keys_keep_their_stored_prefixes() {
+        assert_eq!(
+            Counter::PasswordPerAccount.key("a@example.com").key,
+            "pwd:acct:a@example.com"
+        );
+        assert_eq!(
+            Counter::PasswordPerAddress
+                .address_key("2001:db8::7".parse().unwrap())
+                .key,
+            "pwd:ip:2001:db8::/64"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use twofold_core::AccountId;
+use twofold_store::tx_guard::OpenTx;
 use twofold_store::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -37,6 +38,7 @@ impl PgStore {
     async fn begin_write(&self) -> StoreResult<PgTx> {
         Ok(PgTx {
             tx: self.pool.begin().await?,
+            _open: OpenTx::mark(),
         })
     }
 
@@ -50,6 +52,7 @@ impl PgStore {
 
 struct PgTx {
     tx: Transaction<'static, Postgres>,
+    _open: OpenTx,
 }
 
 impl PgTx {
@@ -57,6 +60,17 @@ impl PgTx {
     async fn lock_account_row(&mut self, account: AccountId) -> StoreResult<()> {
         sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
             .bind(account)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Serialises the count-and-reserve of one counter key across
+    /// instances until the transaction ends: READ COMMITTED alone would let
+    /// two transactions count the same rows and both add one.
+    async fn lock_counter_key(&mut self, key: &str) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -73,4 +87,4 @@ impl PgTx {
     }
 }
 
-twofold_store::sqlx_backend!(PgStore, PgTx, "postgres");
+twofold_store::sqlx_backend!(PgStore, PgTx, sqlx::PgPool, "postgres");

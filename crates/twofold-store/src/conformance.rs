@@ -395,15 +395,16 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
     let key = "pwd:acct:x@example.com";
     let mut tx = store.begin().await.unwrap();
     for at in [0, 100, 200] {
-        tx.record_failure(key, T0.plus(secs(at)), T0.minus(secs(3600)))
+        tx.record_failure(key, Uuid::now_v7(), T0.plus(secs(at)), T0.minus(secs(3600)))
             .await
             .unwrap();
     }
-    tx.record_failure("other", T0, T0.minus(secs(3600)))
+    tx.record_failure("other", Uuid::now_v7(), T0, T0.minus(secs(3600)))
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let all = store.failures(key, T0.minus(secs(1))).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let all = tx.failures(key, T0.minus(secs(1))).await.unwrap();
     assert_eq!(
         all,
         Failures {
@@ -411,7 +412,7 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
             oldest: Some(T0)
         }
     );
-    let later = store.failures(key, T0).await.unwrap();
+    let later = tx.failures(key, T0).await.unwrap();
     assert_eq!(
         later,
         Failures {
@@ -420,17 +421,15 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
         }
     );
     assert_eq!(
-        store.failures("nobody", T0.minus(secs(1))).await.unwrap(),
+        tx.failures("nobody", T0.minus(secs(1))).await.unwrap(),
         Failures::default()
     );
 
     // Old failures are forgotten when a new one is recorded.
-    let mut tx = store.begin().await.unwrap();
-    tx.record_failure(key, T0.plus(secs(300)), T0.plus(secs(100)))
+    tx.record_failure(key, Uuid::now_v7(), T0.plus(secs(300)), T0.plus(secs(100)))
         .await
         .unwrap();
-    tx.commit().await.unwrap();
-    let pruned = store.failures(key, T0.minus(secs(10_000))).await.unwrap();
+    let pruned = tx.failures(key, T0.minus(secs(10_000))).await.unwrap();
     assert_eq!(
         pruned,
         Failures {
@@ -438,6 +437,90 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
             oldest: Some(T0.plus(secs(200)))
         }
     );
+    tx.commit().await.unwrap();
+}
+
+pub async fn a_released_attempt_no_longer_counts(store: Arc<dyn Store>) {
+    let (kept, released) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut tx = store.begin().await.unwrap();
+    for attempt in [kept, released] {
+        for key in ["a", "b"] {
+            tx.record_failure(key, attempt, T0, T0.minus(secs(60)))
+                .await
+                .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.release_attempt("a", released).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let since = T0.minus(secs(1));
+    assert_eq!(tx.failures("a", since).await.unwrap().count, 1);
+    assert_eq!(
+        tx.failures("b", since).await.unwrap().count,
+        2,
+        "other keys keep theirs"
+    );
+}
+
+/// The reservation every limit relies on: lock the key, count, add one if
+/// under the limit, commit. Run by 32 tasks at once, exactly `max` win.
+pub async fn reservations_never_exceed_the_limit_under_concurrency(store: Arc<dyn Store>) {
+    const MAX: u64 = 5;
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            tx.lock_counter("shared").await.unwrap();
+            let failures = tx.failures("shared", T0.minus(secs(60))).await.unwrap();
+            if failures.count >= MAX {
+                return false;
+            }
+            tx.record_failure("shared", Uuid::now_v7(), T0, T0.minus(secs(60)))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            true
+        }));
+    }
+    let mut reserved = 0;
+    for task in tasks {
+        reserved += u64::from(task.await.unwrap());
+    }
+    assert_eq!(reserved, MAX);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.failures("shared", T0.minus(secs(60)))
+            .await
+            .unwrap()
+            .count,
+        MAX
+    );
+}
+
+pub async fn a_lockout_is_noted_once_then_only_counted(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.unwrap();
+    let until = T0.plus(secs(600));
+    assert!(
+        tx.note_refusal("k", T0, until).await.unwrap(),
+        "first refusal"
+    );
+    assert!(!tx.note_refusal("k", T0.plus(secs(1)), until).await.unwrap());
+    assert!(
+        !tx.note_refusal("k", T0.plus(secs(599)), until)
+            .await
+            .unwrap()
+    );
+    assert!(tx.note_refusal("other", T0, until).await.unwrap());
+    // After the lockout ends, the next refusal starts a new one.
+    assert!(
+        tx.note_refusal("k", T0.plus(secs(600)), T0.plus(secs(1200)))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
 }
 
 fn totp(account: Uuid, pending_until: Option<Timestamp>) -> TotpAuthenticator {
@@ -589,8 +672,21 @@ pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
     };
     let mut tx = store.begin().await.unwrap();
     tx.insert_mfa_challenge(&id, &challenge).await.unwrap();
-    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), Some(1));
-    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), Some(2));
+    assert_eq!(
+        tx.reserve_challenge_attempt(&id, T0, 3).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        tx.reserve_challenge_attempt(&id, T0, 3).await.unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        tx.reserve_challenge_attempt(&id, T0.plus(secs(300)), 3)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
     tx.commit().await.unwrap();
     let found = store.mfa_challenge(&id, T0).await.unwrap().unwrap();
     assert_eq!(
@@ -623,23 +719,64 @@ pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
     assert_eq!(winners, 1);
     assert!(store.mfa_challenge(&id, T0).await.unwrap().is_none());
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.fail_mfa_challenge(&id).await.unwrap(), None);
+    assert_eq!(
+        tx.reserve_challenge_attempt(&id, T0, 3).await.unwrap(),
+        None
+    );
     tx.commit().await.unwrap();
+}
+
+pub async fn a_challenge_gives_at_most_its_tries_under_concurrency(store: Arc<dyn Store>) {
+    let owner = account("tries@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let id = SessionToken::generate().unwrap().hash();
+    let challenge = MfaChallenge {
+        account_id: owner.id,
+        created_at: T0,
+        expires_at: T0.plus(secs(300)),
+        failures: 0,
+        remember_me: false,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_mfa_challenge(&id, &challenge).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let got = tx.reserve_challenge_attempt(&id, T0, 5).await.unwrap();
+            tx.commit().await.unwrap();
+            got.is_some()
+        }));
+    }
+    let mut granted = 0;
+    for task in tasks {
+        granted += usize::from(task.await.unwrap());
+    }
+    assert_eq!(granted, 5);
 }
 
 pub async fn consecutive_totp_failures_count_and_reset(store: Arc<dyn Store>) {
     let owner = account("max@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
-    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 0);
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.increment_totp_failures(owner.id).await.unwrap(), 1);
-    assert_eq!(tx.increment_totp_failures(owner.id).await.unwrap(), 2);
+    assert_eq!(tx.reserve_totp_attempt(owner.id, 2).await.unwrap(), Some(1));
+    assert_eq!(tx.reserve_totp_attempt(owner.id, 2).await.unwrap(), Some(2));
+    assert_eq!(
+        tx.reserve_totp_attempt(owner.id, 2).await.unwrap(),
+        None,
+        "at the cap"
+    );
     tx.commit().await.unwrap();
-    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 2);
     let mut tx = store.begin().await.unwrap();
     tx.reset_totp_failures(owner.id).await.unwrap();
+    assert_eq!(
+        tx.reserve_totp_attempt(owner.id, 2).await.unwrap(),
+        Some(1),
+        "a success starts the count again"
+    );
     tx.commit().await.unwrap();
-    assert_eq!(store.totp_failures(owner.id).await.unwrap(), 0);
 }
 
 pub async fn the_key_check_is_set_once(store: Arc<dyn Store>) {
@@ -865,17 +1002,74 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
     tx.insert_mfa_challenge(&SessionToken::generate().unwrap().hash(), &challenge)
         .await
         .unwrap();
-    tx.record_failure("old", T0.minus(secs(86_400)), T0.minus(secs(100_000)))
+    tx.record_failure(
+        "old",
+        Uuid::now_v7(),
+        T0.minus(secs(86_400)),
+        T0.minus(secs(100_000)),
+    )
+    .await
+    .unwrap();
+    tx.record_failure("recent", Uuid::now_v7(), T0, T0.minus(secs(100_000)))
         .await
         .unwrap();
-    tx.record_failure("recent", T0, T0.minus(secs(100_000)))
+    tx.note_refusal("ended", T0, T0.plus(secs(5)))
         .await
         .unwrap();
+    tx.note_refusal("running", T0, T0.plus(secs(600)))
+        .await
+        .unwrap();
+    let old_event = event(
+        Some(owner.id),
+        EventKind::SignInFailed,
+        T0.minus(secs(1000)),
+    );
+    let new_event = event(Some(owner.id), EventKind::SignInFailed, T0.minus(secs(10)));
+    tx.insert_event(&old_event).await.unwrap();
+    tx.insert_event(&new_event).await.unwrap();
     tx.commit().await.unwrap();
 
+    let audit_before = T0.minus(secs(100));
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.sweep_expired(T0.plus(secs(10))).await.unwrap(), 4);
-    assert_eq!(tx.sweep_expired(T0.plus(secs(10))).await.unwrap(), 0);
+    assert_eq!(
+        tx.sweep_expired(T0.plus(secs(10)), audit_before)
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        tx.sweep_expired(T0.plus(secs(10)), audit_before)
+            .await
+            .unwrap(),
+        0
+    );
+    tx.commit().await.unwrap();
+    let events = store
+        .events(&EventQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![new_event.id],
+        "only events older than the retention go"
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        !tx.note_refusal("running", T0.plus(secs(11)), T0.plus(secs(900)))
+            .await
+            .unwrap(),
+        "a running lockout survives the sweep"
+    );
+    tx.commit().await.unwrap();
+    // The retention never moves back: an older cutoff deletes nothing more,
+    // and newer rows stay append-only.
+    let mut tx = store.begin().await.unwrap();
+    tx.sweep_expired(T0.plus(secs(10)), T0.minus(secs(5000)))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 1);
     assert!(
@@ -886,17 +1080,16 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
             .is_some()
     );
     assert_eq!(store.totp_authenticators(owner.id).await.unwrap().len(), 1);
+    let mut tx = store.begin().await.unwrap();
     assert_eq!(
-        store
-            .failures("recent", T0.minus(secs(1)))
+        tx.failures("recent", T0.minus(secs(1)))
             .await
             .unwrap()
             .count,
         1
     );
     assert_eq!(
-        store
-            .failures("old", T0.minus(secs(200_000)))
+        tx.failures("old", T0.minus(secs(200_000)))
             .await
             .unwrap()
             .count,
@@ -923,6 +1116,10 @@ macro_rules! conformance_cases {
         $run!(the_step_up_window_and_other_sessions);
         $run!(the_audit_log_filters_pages_and_only_grows);
         $run!(failures_count_inside_their_window);
+        $run!(a_released_attempt_no_longer_counts);
+        $run!(reservations_never_exceed_the_limit_under_concurrency);
+        $run!(a_lockout_is_noted_once_then_only_counted);
+        $run!(a_challenge_gives_at_most_its_tries_under_concurrency);
         $run!(a_pending_authenticator_is_confirmed_once_before_it_expires);
         $run!(a_totp_step_is_accepted_once_under_concurrency);
         $run!(an_mfa_challenge_is_consumed_once);

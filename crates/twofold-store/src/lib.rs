@@ -10,6 +10,7 @@ pub mod conformance;
 mod models;
 pub mod sql;
 mod sqlx_backend;
+pub mod tx_guard;
 
 use async_trait::async_trait;
 use twofold_core::token::TokenHash;
@@ -100,9 +101,6 @@ pub trait Store: Send + Sync + 'static {
     /// Audit events, newest first.
     async fn events(&self, query: &EventQuery) -> StoreResult<Vec<AuditEvent>>;
 
-    /// Failed attempts recorded under `key` after `since`.
-    async fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Failures>;
-
     /// The account's authenticator apps, confirmed and pending, oldest first.
     async fn totp_authenticators(&self, account: AccountId) -> StoreResult<Vec<TotpAuthenticator>>;
 
@@ -112,9 +110,6 @@ pub trait Store: Send + Sync + 'static {
         id: &TokenHash,
         now: Timestamp,
     ) -> StoreResult<Option<MfaChallenge>>;
-
-    /// Consecutive failed TOTP codes of the account.
-    async fn totp_failures(&self, account: AccountId) -> StoreResult<i64>;
 
     /// The account's recovery sheet: codes left and when it was made; `None`
     /// without a sheet.
@@ -168,14 +163,37 @@ pub trait Tx: Send {
     /// Appends to the audit log.
     async fn insert_event(&mut self, event: &AuditEvent) -> StoreResult<()>;
 
-    /// Records a failed attempt under `key`, forgetting its failures at or
-    /// before `forget_before` (they can no longer count).
+    /// Serialises the reservations of one counter key until the end of the
+    /// transaction: PostgreSQL takes an advisory lock on the key; SQLite's
+    /// write transaction already excludes everyone.
+    async fn lock_counter(&mut self, key: &str) -> StoreResult<()>;
+
+    /// Failed (or reserved) attempts recorded under `key` after `since`.
+    async fn failures(&mut self, key: &str, since: Timestamp) -> StoreResult<Failures>;
+
+    /// Records an attempt under `key` (a reservation that stays a failure
+    /// unless released), forgetting the key's rows at or before
+    /// `forget_before` (they can no longer count).
     async fn record_failure(
         &mut self,
         key: &str,
+        attempt: Uuid,
         at: Timestamp,
         forget_before: Timestamp,
     ) -> StoreResult<()>;
+
+    /// Gives a successful attempt's reservation under `key` back.
+    async fn release_attempt(&mut self, key: &str, attempt: Uuid) -> StoreResult<()>;
+
+    /// Counts a refused attempt under `key`, whose lockout lasts until
+    /// `until`; true when this refusal starts a new lockout (audit it),
+    /// false when it joins the running one.
+    async fn note_refusal(
+        &mut self,
+        key: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool>;
 
     /// Serialises changes to one account's factors: PostgreSQL locks the
     /// account row; SQLite's write transaction already excludes everyone.
@@ -227,13 +245,25 @@ pub trait Tx: Send {
         now: Timestamp,
     ) -> StoreResult<Option<MfaChallenge>>;
 
-    /// Counts a wrong code on the challenge; returns its failures so far.
-    async fn fail_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<Option<i64>>;
+    /// Reserves one attempt on the unexpired challenge if it has fewer than
+    /// `max`; returns the attempts so far, or `None` (unknown, expired or
+    /// out of attempts).
+    async fn reserve_challenge_attempt(
+        &mut self,
+        id: &TokenHash,
+        now: Timestamp,
+        max: i64,
+    ) -> StoreResult<Option<i64>>;
 
     async fn delete_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<()>;
 
-    /// Adds one to the account's consecutive TOTP failures; returns the count.
-    async fn increment_totp_failures(&mut self, account: AccountId) -> StoreResult<i64>;
+    /// Adds one to the account's consecutive TOTP attempts if it has fewer
+    /// than `max`; returns the count, or `None` at the cap.
+    async fn reserve_totp_attempt(
+        &mut self,
+        account: AccountId,
+        max: i64,
+    ) -> StoreResult<Option<i64>>;
     async fn reset_totp_failures(&mut self, account: AccountId) -> StoreResult<()>;
 
     /// Replaces the account's recovery sheet with these hashes.
@@ -301,9 +331,10 @@ pub trait Tx: Send {
     async fn prune_ceremonies(&mut self, now: Timestamp) -> StoreResult<()>;
 
     /// Deletes what expired at or before `now` (sessions, challenges,
-    /// ceremonies, pending authenticators, day-old failures); returns how
-    /// many rows went.
-    async fn sweep_expired(&mut self, now: Timestamp) -> StoreResult<u64>;
+    /// ceremonies, pending authenticators, day-old failures, ended
+    /// lockouts) and the audit events older than `audit_before` (the one
+    /// way rows leave the audit log); returns how many rows went.
+    async fn sweep_expired(&mut self, now: Timestamp, audit_before: Timestamp) -> StoreResult<u64>;
 
     /// Stores the key check unless one exists.
     async fn insert_key_check(&mut self, key_id: &[u8], check: &[u8]) -> StoreResult<()>;

@@ -59,12 +59,27 @@ pub const EVENTS: &str = "SELECT id, at, account_id, actor_kind, actor_id, kind,
      WHERE ($1 IS NULL OR account_id = $1) AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR id < $3) \
      ORDER BY id DESC LIMIT $4";
 
-pub const INSERT_FAILURE: &str = "INSERT INTO throttle_failures (key, at) VALUES ($1, $2)";
+/// A failed (or reserved, in-flight) attempt; `attempt` names the
+/// reservation so a success can release exactly it.
+pub const INSERT_FAILURE: &str =
+    "INSERT INTO throttle_failures (key, at, attempt) VALUES ($1, $2, $3)";
 
 pub const PRUNE_FAILURES: &str = "DELETE FROM throttle_failures WHERE key = $1 AND at <= $2";
 
 pub const COUNT_FAILURES: &str =
     "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM throttle_failures WHERE key = $1 AND at > $2";
+
+/// A success gives its reservation back.
+pub const RELEASE_ATTEMPT: &str = "DELETE FROM throttle_failures WHERE key = $1 AND attempt = $2";
+
+/// Counts a refusal under `key`: a refusal after the last lockout ended
+/// starts a new one (`refused` = 1, the caller audits it); refusals inside
+/// it only add to its count, so a flood writes no new rows.
+pub const NOTE_REFUSAL: &str = "INSERT INTO throttle_lockouts (key, until, refused) VALUES ($1, $2, 1) \
+     ON CONFLICT (key) DO UPDATE SET \
+     refused = CASE WHEN throttle_lockouts.until > $3 THEN throttle_lockouts.refused + 1 ELSE 1 END, \
+     until = CASE WHEN throttle_lockouts.until > $3 THEN throttle_lockouts.until ELSE excluded.until END \
+     RETURNING refused";
 
 pub const TOTP_OF_ACCOUNT: &str = "SELECT id, account_id, name, secret_sealed, created_at, pending_until, \
      confirmed_at, last_used_step, last_used_at FROM totp_authenticators \
@@ -104,15 +119,17 @@ pub const MFA_CHALLENGE: &str = "SELECT account_id, created_at, expires_at, fail
 pub const CONSUME_MFA_CHALLENGE: &str = "DELETE FROM mfa_challenges WHERE id_hash = $1 AND expires_at > $2 \
      RETURNING account_id, created_at, expires_at, failures, remember_me";
 
-pub const FAIL_MFA_CHALLENGE: &str =
-    "UPDATE mfa_challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures";
+/// Reserves one of the challenge's attempts: no row back means it is
+/// unknown, expired, or out of attempts.
+pub const RESERVE_CHALLENGE_ATTEMPT: &str = "UPDATE mfa_challenges SET failures = failures + 1 \
+     WHERE id_hash = $1 AND expires_at > $2 AND failures < $3 RETURNING failures";
 
 pub const DELETE_MFA_CHALLENGE: &str = "DELETE FROM mfa_challenges WHERE id_hash = $1";
 
-pub const TOTP_FAILURES: &str = "SELECT totp_failures FROM accounts WHERE id = $1";
-
-pub const INCREMENT_TOTP_FAILURES: &str =
-    "UPDATE accounts SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures";
+/// Reserves one consecutive TOTP attempt: no row back means the account is
+/// at the cap (or gone).
+pub const RESERVE_TOTP_ATTEMPT: &str = "UPDATE accounts SET totp_failures = totp_failures + 1 \
+     WHERE id = $1 AND totp_failures < $2 RETURNING totp_failures";
 
 pub const RESET_TOTP_FAILURES: &str =
     "UPDATE accounts SET totp_failures = 0 WHERE id = $1 AND totp_failures <> 0";
@@ -180,12 +197,20 @@ pub const CONSUME_CEREMONY: &str = "DELETE FROM webauthn_ceremonies \
 
 pub const PRUNE_CEREMONIES: &str = "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1";
 
+/// The retention sweep: the triggers refuse to delete any audit row at or
+/// after `keep_after`, which only moves forward.
+pub const ADVANCE_AUDIT_RETENTION: &str =
+    "UPDATE audit_retention SET keep_after = $1 WHERE id = 1 AND keep_after < $1";
+
+pub const DELETE_OLD_EVENTS: &str = "DELETE FROM audit_events WHERE at < $1";
+
 /// Housekeeping: rows that can never be used again.
-pub const SWEEP: [&str; 5] = [
+pub const SWEEP: [&str; 6] = [
     "DELETE FROM sessions WHERE expires_at <= $1",
     "DELETE FROM mfa_challenges WHERE expires_at <= $1",
     "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1",
     "DELETE FROM totp_authenticators WHERE confirmed_at IS NULL AND pending_until <= $1",
     // Failures older than a day count in no window (the longest is 15 minutes).
     "DELETE FROM throttle_failures WHERE at <= $1 - 86400",
+    "DELETE FROM throttle_lockouts WHERE until <= $1",
 ];

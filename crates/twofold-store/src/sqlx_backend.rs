@@ -2,13 +2,13 @@
 //! running the same SQL text (`crate::sql`) through each backend's pool and
 //! transaction. A backend supplies only its dialect, as inherent methods:
 //! `begin_write`, `run_migrations` (store) and `lock_account_row`,
-//! `guard_first_account` (transaction).
+//! `lock_counter_key`, `guard_first_account` (transaction).
 
 /// Implements [`Store`](crate::Store) for `$store` (a struct with a `pool`
 /// field) and [`Tx`](crate::Tx) for `$tx` (a struct with a `tx` field).
 #[macro_export]
 macro_rules! sqlx_backend {
-    ($store:ident, $tx:ident, $name:literal) => {
+    ($store:ident, $tx:ident, $pool:ty, $name:literal) => {
         mod shared_sql_backend {
             use ::async_trait::async_trait;
             use ::twofold_core::session::amr_to_text;
@@ -23,6 +23,15 @@ macro_rules! sqlx_backend {
             };
 
             use super::{$store, $tx};
+
+            impl $store {
+                /// The pool, for a read outside any transaction; debug
+                /// builds trip if this task has one open (`tx_guard`).
+                fn reader(&self) -> &$pool {
+                    $crate::tx_guard::assert_no_open_tx();
+                    &self.pool
+                }
+            }
 
             fn account(row: Option<AccountRow>) -> StoreResult<Option<Account>> {
                 row.map(Account::try_from).transpose()
@@ -43,13 +52,13 @@ macro_rules! sqlx_backend {
                 }
 
                 async fn ping(&self) -> StoreResult<()> {
-                    sqlx::query("SELECT 1").execute(&self.pool).await?;
+                    sqlx::query("SELECT 1").execute(self.reader()).await?;
                     Ok(())
                 }
 
                 async fn count_accounts(&self) -> StoreResult<i64> {
                     Ok(sqlx::query_scalar(sql::COUNT_ACCOUNTS)
-                        .fetch_one(&self.pool)
+                        .fetch_one(self.reader())
                         .await?)
                 }
 
@@ -60,7 +69,7 @@ macro_rules! sqlx_backend {
                     account(
                         sqlx::query_as(sql::ACCOUNT_BY_EMAIL)
                             .bind(normalized_email)
-                            .fetch_optional(&self.pool)
+                            .fetch_optional(self.reader())
                             .await?,
                     )
                 }
@@ -69,7 +78,7 @@ macro_rules! sqlx_backend {
                     account(
                         sqlx::query_as(sql::ACCOUNT_BY_ID)
                             .bind(id)
-                            .fetch_optional(&self.pool)
+                            .fetch_optional(self.reader())
                             .await?,
                     )
                 }
@@ -82,7 +91,7 @@ macro_rules! sqlx_backend {
                     let row: Option<SessionRow> = sqlx::query_as(sql::SESSION_BY_TOKEN)
                         .bind(token.as_bytes())
                         .bind(now.unix())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?;
                     row.map(Session::try_from).transpose()
                 }
@@ -95,7 +104,7 @@ macro_rules! sqlx_backend {
                     let rows: Vec<SessionRow> = sqlx::query_as(sql::SESSIONS_OF_ACCOUNT)
                         .bind(account)
                         .bind(now.unix())
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.reader())
                         .await?;
                     rows.into_iter().map(Session::try_from).collect()
                 }
@@ -106,21 +115,9 @@ macro_rules! sqlx_backend {
                         .bind(query.kind.map(|k| k.as_str()))
                         .bind(query.before)
                         .bind(i64::from(query.limit))
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.reader())
                         .await?;
                     rows.into_iter().map(AuditEvent::try_from).collect()
-                }
-
-                async fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Failures> {
-                    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql::COUNT_FAILURES)
-                        .bind(key)
-                        .bind(since.unix())
-                        .fetch_one(&self.pool)
-                        .await?;
-                    Ok(Failures {
-                        count: u64::try_from(count).unwrap_or(0),
-                        oldest: oldest.map(Timestamp::from),
-                    })
                 }
 
                 async fn totp_authenticators(
@@ -129,7 +126,7 @@ macro_rules! sqlx_backend {
                 ) -> StoreResult<Vec<TotpAuthenticator>> {
                     let rows: Vec<TotpRow> = sqlx::query_as(sql::TOTP_OF_ACCOUNT)
                         .bind(account)
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.reader())
                         .await?;
                     Ok(rows.into_iter().map(TotpAuthenticator::from).collect())
                 }
@@ -142,17 +139,9 @@ macro_rules! sqlx_backend {
                     let row: Option<MfaChallengeRow> = sqlx::query_as(sql::MFA_CHALLENGE)
                         .bind(id.as_bytes())
                         .bind(now.unix())
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?;
                     Ok(row.map(MfaChallenge::from))
-                }
-
-                async fn totp_failures(&self, account: AccountId) -> StoreResult<i64> {
-                    let count: Option<i64> = sqlx::query_scalar(sql::TOTP_FAILURES)
-                        .bind(account)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    Ok(count.unwrap_or(0))
                 }
 
                 async fn recovery_status(
@@ -161,7 +150,7 @@ macro_rules! sqlx_backend {
                 ) -> StoreResult<Option<RecoveryStatus>> {
                     let row = sqlx::query_as(sql::RECOVERY_STATUS)
                         .bind(account)
-                        .fetch_one(&self.pool)
+                        .fetch_one(self.reader())
                         .await?;
                     Ok(twofold_store::recovery_status(row))
                 }
@@ -169,7 +158,7 @@ macro_rules! sqlx_backend {
                 async fn webauthn_user_id(&self, account: AccountId) -> StoreResult<Option<Uuid>> {
                     let id: Option<Option<Uuid>> = sqlx::query_scalar(sql::WEBAUTHN_USER_ID)
                         .bind(account)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?;
                     Ok(id.flatten())
                 }
@@ -181,7 +170,7 @@ macro_rules! sqlx_backend {
                     account(
                         sqlx::query_as(sql::ACCOUNT_BY_WEBAUTHN_USER)
                             .bind(user)
-                            .fetch_optional(&self.pool)
+                            .fetch_optional(self.reader())
                             .await?,
                     )
                 }
@@ -189,7 +178,7 @@ macro_rules! sqlx_backend {
                 async fn passkeys(&self, account: AccountId) -> StoreResult<Vec<PasskeyRecord>> {
                     Ok(sqlx::query_as(sql::PASSKEYS_OF_ACCOUNT)
                         .bind(account)
-                        .fetch_all(&self.pool)
+                        .fetch_all(self.reader())
                         .await?)
                 }
 
@@ -199,13 +188,13 @@ macro_rules! sqlx_backend {
                 ) -> StoreResult<Option<PasskeyRecord>> {
                     Ok(sqlx::query_as(sql::PASSKEY_BY_CREDENTIAL_ID)
                         .bind(credential_id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?)
                 }
 
                 async fn key_check(&self) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
                     Ok(sqlx::query_as(sql::KEY_CHECK)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(self.reader())
                         .await?)
                 }
 
@@ -219,7 +208,7 @@ macro_rules! sqlx_backend {
                         .bind(now.unix())
                         .bind(id)
                         .bind(stale_before.unix())
-                        .execute(&self.pool)
+                        .execute(self.reader())
                         .await?;
                     Ok(())
                 }
@@ -261,8 +250,20 @@ macro_rules! sqlx_backend {
                     self.lock_account_row(account).await
                 }
 
-                async fn sweep_expired(&mut self, now: Timestamp) -> StoreResult<u64> {
-                    let mut deleted = 0;
+                async fn sweep_expired(
+                    &mut self,
+                    now: Timestamp,
+                    audit_before: Timestamp,
+                ) -> StoreResult<u64> {
+                    sqlx::query(sql::ADVANCE_AUDIT_RETENTION)
+                        .bind(audit_before.unix())
+                        .execute(&mut *self.tx)
+                        .await?;
+                    let mut deleted = sqlx::query(sql::DELETE_OLD_EVENTS)
+                        .bind(audit_before.unix())
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected();
                     for statement in sql::SWEEP {
                         deleted += sqlx::query(statement)
                             .bind(now.unix())
@@ -363,9 +364,26 @@ macro_rules! sqlx_backend {
                     Ok(())
                 }
 
+                async fn lock_counter(&mut self, key: &str) -> StoreResult<()> {
+                    self.lock_counter_key(key).await
+                }
+
+                async fn failures(&mut self, key: &str, since: Timestamp) -> StoreResult<Failures> {
+                    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(sql::COUNT_FAILURES)
+                        .bind(key)
+                        .bind(since.unix())
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                    Ok(Failures {
+                        count: u64::try_from(count).unwrap_or(0),
+                        oldest: oldest.map(Timestamp::from),
+                    })
+                }
+
                 async fn record_failure(
                     &mut self,
                     key: &str,
+                    attempt: Uuid,
                     at: Timestamp,
                     forget_before: Timestamp,
                 ) -> StoreResult<()> {
@@ -377,9 +395,34 @@ macro_rules! sqlx_backend {
                     sqlx::query(sql::INSERT_FAILURE)
                         .bind(key)
                         .bind(at.unix())
+                        .bind(attempt)
                         .execute(&mut *self.tx)
                         .await?;
                     Ok(())
+                }
+
+                async fn release_attempt(&mut self, key: &str, attempt: Uuid) -> StoreResult<()> {
+                    sqlx::query(sql::RELEASE_ATTEMPT)
+                        .bind(key)
+                        .bind(attempt)
+                        .execute(&mut *self.tx)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn note_refusal(
+                    &mut self,
+                    key: &str,
+                    now: Timestamp,
+                    until: Timestamp,
+                ) -> StoreResult<bool> {
+                    let refused: i64 = sqlx::query_scalar(sql::NOTE_REFUSAL)
+                        .bind(key)
+                        .bind(until.unix())
+                        .bind(now.unix())
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                    Ok(refused == 1)
                 }
 
                 async fn insert_totp(&mut self, t: &TotpAuthenticator) -> StoreResult<()> {
@@ -516,9 +559,16 @@ macro_rules! sqlx_backend {
                     Ok(row.map(MfaChallenge::from))
                 }
 
-                async fn fail_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<Option<i64>> {
-                    Ok(sqlx::query_scalar(sql::FAIL_MFA_CHALLENGE)
+                async fn reserve_challenge_attempt(
+                    &mut self,
+                    id: &TokenHash,
+                    now: Timestamp,
+                    max: i64,
+                ) -> StoreResult<Option<i64>> {
+                    Ok(sqlx::query_scalar(sql::RESERVE_CHALLENGE_ATTEMPT)
                         .bind(id.as_bytes())
+                        .bind(now.unix())
+                        .bind(max)
                         .fetch_optional(&mut *self.tx)
                         .await?)
                 }
@@ -531,15 +581,16 @@ macro_rules! sqlx_backend {
                     Ok(())
                 }
 
-                async fn increment_totp_failures(
+                async fn reserve_totp_attempt(
                     &mut self,
                     account: AccountId,
-                ) -> StoreResult<i64> {
-                    let count: Option<i64> = sqlx::query_scalar(sql::INCREMENT_TOTP_FAILURES)
+                    max: i64,
+                ) -> StoreResult<Option<i64>> {
+                    Ok(sqlx::query_scalar(sql::RESERVE_TOTP_ATTEMPT)
                         .bind(account)
+                        .bind(max)
                         .fetch_optional(&mut *self.tx)
-                        .await?;
-                    Ok(count.unwrap_or(0))
+                        .await?)
                 }
 
                 async fn reset_totp_failures(&mut self, account: AccountId) -> StoreResult<()> {

@@ -26,6 +26,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("step_up_window", "5m"),
     ("issuer", "twofold"),
     ("remember_me_with_mfa", "false"),
+    ("audit_retention", "400d"),
     ("trusted_proxies", ""),
     ("log_format", "pretty"),
     ("hash_concurrency", "0"),
@@ -197,6 +198,7 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             step_up_window: duration("step_up_window", get("step_up_window"))?,
             issuer: issuer(get("issuer"))?,
             remember_me_with_mfa: boolean("remember_me_with_mfa", get("remember_me_with_mfa"))?,
+            audit_retention: duration("audit_retention", get("audit_retention"))?,
         },
         trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
@@ -281,6 +283,7 @@ mod tests {
         assert!(s.trusted_proxies.is_empty());
         assert_eq!(s.policy.issuer, "twofold");
         assert!(!s.policy.remember_me_with_mfa);
+        assert_eq!(s.policy.audit_retention, Duration::from_secs(400 * 86_400));
     }
 
     #[test]

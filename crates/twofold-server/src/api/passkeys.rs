@@ -230,10 +230,16 @@ pub async fn remove(
 /// empty allow list, and `mediation: "conditional"` for autofill.
 #[utoipa::path(
     post, path = "/sessions/passkey/options", tag = "sessions",
-    responses((status = 200, description = "`{ceremony_id, publicKey, mediation}`", body = Object))
+    responses(
+        (status = 200, description = "`{ceremony_id, publicKey, mediation}`", body = Object),
+        (status = 429, description = "rate_limited: too many starts from this address", body = crate::error::ErrorBody),
+    )
 )]
-pub async fn passwordless_options(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let (id, options) = state.app.start_passwordless().await?;
+pub async fn passwordless_options(
+    State(state): State<AppState>,
+    Client(ctx): Client,
+) -> Result<Json<Value>, ApiError> {
+    let (id, options) = state.app.start_passwordless(&ctx).await?;
     with_ceremony(id.expose(), &options)
 }
 

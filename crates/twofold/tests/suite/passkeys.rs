@@ -637,7 +637,7 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
             .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(status, StatusCode::ACCEPTED);
     let mallory = sign_in(&server, "mallory@example.com").await;
     let mut mallory_key = SoftKey::new(&server.public_url);
     enrol_passkey(&server, &mallory, &mut mallory_key, "Mallory's").await;

@@ -143,8 +143,10 @@ async fn one_code_used_in_parallel_on_two_instances_signs_in_once(backend: Backe
     let (_, _, codes) = owner_with_sheet(&first).await;
     let second = TestServer::start(&db).await;
     second.clock.set(first.app.now());
+    // Ten tries: the account's code limit, so every one is evaluated
+    // (what more than ten parallel tries get is `limits_hold_under_load`).
     let mut challenges = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..10 {
         challenges.push(challenge(&first, "owner@example.com").await);
     }
     let mut tasks = Vec::new();
@@ -244,7 +246,7 @@ async fn a_new_sheet_replaces_the_old_one(backend: Backend) {
             .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(status, StatusCode::ACCEPTED);
     let plain_token = sign_in(&plain, "plain@example.com").await;
     step_up(&plain, &plain_token).await;
     let (status, body) = call(
