@@ -11,7 +11,7 @@ macro_rules! sqlx_backend {
     ($store:ident, $tx:ident, $name:literal) => {
         mod shared_sql_backend {
             use ::async_trait::async_trait;
-            use ::twofold_core::session::amr_to_text;
+            use ::twofold_core::session::{Aal, amr_to_text};
             use ::twofold_core::token::TokenHash;
             use ::twofold_core::{AccountId, Timestamp};
             use ::uuid::Uuid;
@@ -301,6 +301,7 @@ macro_rules! sqlx_backend {
                         .bind(amr_to_text(&s.amr))
                         .bind(s.created_at.unix())
                         .bind(s.expires_at.unix())
+                        .bind(s.remembered)
                         .bind(s.ip.as_deref())
                         .bind(s.user_agent.as_deref())
                         .execute(&mut *self.tx)
@@ -342,6 +343,21 @@ macro_rules! sqlx_backend {
                     Ok(sqlx::query(sql::DELETE_OTHER_SESSIONS)
                         .bind(account)
                         .bind(keep)
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected())
+                }
+
+                async fn delete_other_sessions_below_aal(
+                    &mut self,
+                    account: AccountId,
+                    keep: Uuid,
+                    aal: Aal,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query(sql::DELETE_OTHER_SESSIONS_BELOW_AAL)
+                        .bind(account)
+                        .bind(keep)
+                        .bind(i64::from(u8::from(aal)))
                         .execute(&mut *self.tx)
                         .await?
                         .rows_affected())
@@ -390,6 +406,7 @@ macro_rules! sqlx_backend {
                         .bind(&t.secret_sealed)
                         .bind(t.created_at.unix())
                         .bind(t.pending_until.map(Timestamp::unix))
+                        .bind(t.pending_session_id)
                         .execute(&mut *self.tx)
                         .await?;
                     Ok(())
@@ -398,6 +415,7 @@ macro_rules! sqlx_backend {
                 async fn confirm_totp(
                     &mut self,
                     account: AccountId,
+                    session: Uuid,
                     id: Uuid,
                     name: &str,
                     step: i64,
@@ -409,6 +427,7 @@ macro_rules! sqlx_backend {
                         .bind(name)
                         .bind(id)
                         .bind(account)
+                        .bind(session)
                         .execute(&mut *self.tx)
                         .await?
                         .rows_affected()
@@ -487,6 +506,18 @@ macro_rules! sqlx_backend {
                         .await?)
                 }
 
+                async fn count_live_totp(
+                    &mut self,
+                    account: AccountId,
+                    now: Timestamp,
+                ) -> StoreResult<i64> {
+                    Ok(sqlx::query_scalar(sql::COUNT_LIVE_TOTP)
+                        .bind(account)
+                        .bind(now.unix())
+                        .fetch_one(&mut *self.tx)
+                        .await?)
+                }
+
                 async fn insert_mfa_challenge(
                     &mut self,
                     id: &TokenHash,
@@ -529,6 +560,17 @@ macro_rules! sqlx_backend {
                         .execute(&mut *self.tx)
                         .await?;
                     Ok(())
+                }
+
+                async fn delete_mfa_challenges_of(
+                    &mut self,
+                    account: AccountId,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query(sql::DELETE_MFA_CHALLENGES_OF_ACCOUNT)
+                        .bind(account)
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected())
                 }
 
                 async fn increment_totp_failures(
