@@ -48,6 +48,8 @@ pub enum Signup {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub signup: Signup,
+    /// Session lifetimes, and the idle timeout of sessions without
+    /// "remember me".
     pub sessions: SessionLifetimes,
     /// How long a step-up proof keeps the session privileged.
     pub step_up_window: Duration,
@@ -66,6 +68,7 @@ impl Default for Policy {
             sessions: SessionLifetimes {
                 default: Duration::from_secs(12 * 3600),
                 remembered: Duration::from_secs(30 * 86_400),
+                idle: Duration::from_secs(3600),
             },
             step_up_window: Duration::from_secs(5 * 60),
             issuer: "twofold".to_owned(),

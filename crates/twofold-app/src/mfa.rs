@@ -4,7 +4,8 @@
 //! a flag that could disagree.
 
 use twofold_core::AccountId;
-use twofold_store::{PasskeyRecord, RecoveryStatus, TotpAuthenticator};
+use twofold_core::session::Aal;
+use twofold_store::{PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator, Tx};
 
 use crate::{App, AppResult};
 
@@ -77,6 +78,21 @@ impl App {
 }
 
 impl App {
+    /// MFA has just turned on with the account's first strong factor: the
+    /// account's other sessions signed in with less (assurance level 1: a
+    /// password alone, perhaps a stolen one, which could step up and undo
+    /// the factor) end; `session`, which added it, stays. Returns how many
+    /// ended.
+    pub(crate) async fn end_weaker_sessions(
+        &self,
+        tx: &mut dyn Tx,
+        session: &Session,
+    ) -> AppResult<u64> {
+        Ok(tx
+            .delete_other_sessions_below_aal(session.account_id, session.id, Aal::Two)
+            .await?)
+    }
+
     /// The methods that can meet a sign-in challenge (for the MFA page).
     pub async fn challenge_methods(&self, challenge_id: &str) -> AppResult<Vec<MfaMethod>> {
         let token = twofold_core::token::SessionToken::parse(challenge_id)

@@ -160,6 +160,8 @@ impl App {
             })?;
         let account = session.account_id;
         let existing = self.store.passkeys(account).await?;
+        // An early answer, before the person touches their key; the count
+        // that holds is taken again under the account lock at the finish.
         if existing.len() as i64 >= MAX_PASSKEYS {
             return Err(AppError::Conflict(
                 "an account can have at most 100 passkeys",
@@ -295,12 +297,23 @@ impl App {
             }
             other => other.into(),
         })?;
+        let revoked = if first {
+            self.end_weaker_sessions(&mut *tx, session).await?
+        } else {
+            0
+        };
         let event = self.event(
             EventKind::PasskeyAdded,
             Some(session.account_id),
             Actor::Myself,
             ctx,
-            json!({ "passkey_id": record.id, "name": record.name, "synced": record.backup_state }),
+            json!({
+                "passkey_id": record.id,
+                "name": record.name,
+                "synced": record.backup_state,
+                "mfa_now_on": first,
+                "other_sessions_revoked": revoked,
+            }),
         );
         self.audit(&mut *tx, event).await?;
         let recovery_codes = if first {

@@ -55,6 +55,8 @@ impl App {
         let revoked = tx
             .delete_other_sessions(session.account_id, session.id)
             .await?;
+        // Sign-ins waiting for a second factor got past the old password.
+        tx.delete_mfa_challenges_of(session.account_id).await?;
         let event = self.event(
             EventKind::PasswordChanged,
             Some(session.account_id),

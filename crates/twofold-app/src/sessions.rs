@@ -429,6 +429,10 @@ impl App {
             .session_by_token(&token.hash(), now)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        let lifetimes = &self.policy.sessions;
+        if lifetimes.is_idle(session.remembered, session.last_seen_at, now) {
+            return Err(AppError::Unauthenticated);
+        }
         if should_touch(session.last_seen_at, now) {
             self.store
                 .touch_session(session.id, now, now.minus(TOUCH_INTERVAL))
@@ -461,10 +465,11 @@ impl App {
 
     /// The account's live sessions, newest first.
     pub async fn sessions(&self, session: &Session) -> AppResult<Vec<Session>> {
-        Ok(self
-            .store
-            .sessions_of(session.account_id, self.clock.now())
-            .await?)
+        let now = self.clock.now();
+        let mut sessions = self.store.sessions_of(session.account_id, now).await?;
+        let lifetimes = &self.policy.sessions;
+        sessions.retain(|s| !lifetimes.is_idle(s.remembered, s.last_seen_at, now));
+        Ok(sessions)
     }
 
     /// Revokes one of the caller's sessions (possibly this one).
@@ -534,6 +539,7 @@ impl App {
             amr,
             created_at: now,
             expires_at: self.policy.sessions.expires_at(now, remember_me),
+            remembered: remember_me,
             ip: ctx.ip.clone(),
             user_agent,
         };
@@ -552,6 +558,7 @@ impl App {
                 created_at: now,
                 last_seen_at: now,
                 expires_at: new.expires_at,
+                remembered: remember_me,
                 privileged_until: None,
                 ip: new.ip,
                 user_agent: new.user_agent,

@@ -15,7 +15,7 @@ use crate::{App, AppError, AppResult, RequestContext};
 /// How long an enrolment waits for its first code.
 const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// A generous bound on authenticators (confirmed and pending) per account.
-const MAX_PER_ACCOUNT: usize = 20;
+const MAX_PER_ACCOUNT: i64 = 20;
 const DEFAULT_NAME: &str = "Authenticator app";
 
 /// A new, unconfirmed authenticator: what the person scans or types.
@@ -80,16 +80,6 @@ impl App {
         self.require_step_up(session)?;
         let name = FactorName::or_default(name, DEFAULT_NAME).map_err(bad_name)?;
         let now = self.clock.now();
-        let existing = self.store.totp_authenticators(session.account_id).await?;
-        let live = existing
-            .iter()
-            .filter(|t| t.confirmed_at.is_some() || t.pending_until.is_some_and(|u| u > now))
-            .count();
-        if live >= MAX_PER_ACCOUNT {
-            return Err(AppError::Conflict(
-                "an account can have at most 20 authenticator apps",
-            ));
-        }
         let id = Uuid::now_v7();
         let secret = TotpSecret::generate().map_err(AppError::internal)?;
         let sealed = self
@@ -102,8 +92,16 @@ impl App {
             .map_err(AppError::internal)?;
         let expires_at = now.plus(PENDING_FOR);
         let mut tx = self.store.begin().await?;
+        // Counted under the account lock: parallel starts cannot all see
+        // room for one more.
+        tx.lock_account(session.account_id).await?;
         tx.delete_expired_pending_totp(session.account_id, now)
             .await?;
+        if tx.count_live_totp(session.account_id, now).await? >= MAX_PER_ACCOUNT {
+            return Err(AppError::Conflict(
+                "an account can have at most 20 authenticator apps",
+            ));
+        }
         tx.insert_totp(&TotpAuthenticator {
             id,
             account_id: session.account_id,
@@ -111,6 +109,7 @@ impl App {
             secret_sealed: sealed,
             created_at: now,
             pending_until: Some(expires_at),
+            pending_session_id: Some(session.id),
             confirmed_at: None,
             last_used_step: None,
             last_used_at: None,
@@ -130,20 +129,34 @@ impl App {
     /// after a mistyped code). Only while it is pending and unexpired.
     pub async fn pending_totp(&self, session: &Session, id: Uuid) -> AppResult<PendingTotp> {
         let now = self.clock.now();
-        let totp = self
-            .store
+        let totp = self.started_enrolment(session, id, now).await?;
+        let secret = self.open_secret(&totp)?;
+        let expires_at = totp.pending_until.unwrap_or(now);
+        self.pending_view(id, secret, expires_at, totp.name, &session.account_email)
+    }
+
+    /// The unexpired pending authenticator `id`, if `session` started it:
+    /// another session of the account (a stolen cookie, say) is told there
+    /// is no such enrolment, as if it named an unknown id.
+    async fn started_enrolment(
+        &self,
+        session: &Session,
+        id: Uuid,
+        now: Timestamp,
+    ) -> AppResult<TotpAuthenticator> {
+        self.store
             .totp_authenticators(session.account_id)
             .await?
             .into_iter()
             .find(|t| {
-                t.id == id && t.confirmed_at.is_none() && t.pending_until.is_some_and(|u| u > now)
+                t.id == id
+                    && t.confirmed_at.is_none()
+                    && t.pending_until.is_some_and(|u| u > now)
+                    && t.pending_session_id == Some(session.id)
             })
             .ok_or(AppError::NotFound(
                 "no such pending authenticator; it may have expired",
-            ))?;
-        let secret = self.open_secret(&totp)?;
-        let expires_at = totp.pending_until.unwrap_or(now);
-        self.pending_view(id, secret, expires_at, totp.name, &session.account_email)
+            ))
     }
 
     fn pending_view(
@@ -167,8 +180,12 @@ impl App {
         })
     }
 
-    /// Confirms a pending authenticator with a current code. The code's step
-    /// is recorded, so it cannot be used again.
+    /// Confirms a pending authenticator, from the session that started it,
+    /// with a current code. The code's step is recorded, so it cannot be used
+    /// again. When it is the account's first strong factor, MFA turns on:
+    /// the first recovery sheet comes with it, and the account's other
+    /// sessions signed in with less (a password alone, perhaps a stolen one)
+    /// end.
     pub async fn confirm_totp(
         &self,
         session: &Session,
@@ -178,17 +195,7 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<ConfirmedTotp> {
         let now = self.clock.now();
-        let pending = self
-            .store
-            .totp_authenticators(session.account_id)
-            .await?
-            .into_iter()
-            .find(|t| {
-                t.id == id && t.confirmed_at.is_none() && t.pending_until.is_some_and(|u| u > now)
-            })
-            .ok_or(AppError::NotFound(
-                "no such pending authenticator; it may have expired",
-            ))?;
+        let pending = self.started_enrolment(session, id, now).await?;
         let name = match name.filter(|n| !n.trim().is_empty()) {
             Some(n) => FactorName::parse(n).map_err(bad_name)?.as_str().to_owned(),
             None => pending.name.clone(),
@@ -206,19 +213,29 @@ impl App {
             && tx.count_passkeys(session.account_id).await? == 0;
         let step = i64::try_from(step).map_err(AppError::internal)?;
         if !tx
-            .confirm_totp(session.account_id, id, &name, step, now)
+            .confirm_totp(session.account_id, session.id, id, &name, step, now)
             .await?
         {
             return Err(AppError::NotFound(
                 "no such pending authenticator; it may have expired",
             ));
         }
+        let revoked = if first {
+            self.end_weaker_sessions(&mut *tx, session).await?
+        } else {
+            0
+        };
         let event = self.event(
             EventKind::TotpAdded,
             Some(session.account_id),
             Actor::Myself,
             ctx,
-            json!({ "authenticator_id": id, "name": name }),
+            json!({
+                "authenticator_id": id,
+                "name": name,
+                "mfa_now_on": first,
+                "other_sessions_revoked": revoked,
+            }),
         );
         self.audit(&mut *tx, event).await?;
         // The first strong factor brings the first recovery sheet.
@@ -234,6 +251,7 @@ impl App {
         let authenticator = TotpAuthenticator {
             name,
             pending_until: None,
+            pending_session_id: None,
             confirmed_at: Some(now),
             last_used_step: Some(step),
             last_used_at: Some(now),

@@ -104,6 +104,8 @@ pub struct SessionLifetimes {
     pub default: Duration,
     /// A sign-in with "remember me" ticked.
     pub remembered: Duration,
+    /// How long a session without "remember me" stays valid unused.
+    pub idle: Duration,
 }
 
 impl SessionLifetimes {
@@ -113,6 +115,15 @@ impl SessionLifetimes {
         } else {
             self.default
         })
+    }
+
+    /// Whether a session has gone unused for too long to be accepted. Only
+    /// sessions without "remember me" have an idle limit: a remembered one
+    /// is meant to outlast days away, and ends at its (long) lifetime.
+    /// `last_seen` is written at most once per [`TOUCH_INTERVAL`], so the
+    /// limit holds to within that.
+    pub fn is_idle(&self, remembered: bool, last_seen: Timestamp, now: Timestamp) -> bool {
+        !remembered && last_seen.seconds_until(now) >= self.idle.as_secs()
     }
 }
 
@@ -138,15 +149,28 @@ mod tests {
         assert_eq!(amr_from_text(""), []);
     }
 
-    #[test]
-    fn remember_me_picks_the_long_lifetime() {
-        let lifetimes = SessionLifetimes {
+    fn lifetimes() -> SessionLifetimes {
+        SessionLifetimes {
             default: Duration::from_secs(3600),
             remembered: Duration::from_secs(86_400),
-        };
+            idle: Duration::from_secs(600),
+        }
+    }
+
+    #[test]
+    fn remember_me_picks_the_long_lifetime() {
+        let lifetimes = lifetimes();
         let now = Timestamp::from_unix(1000);
         assert_eq!(lifetimes.expires_at(now, false).unix(), 4600);
         assert_eq!(lifetimes.expires_at(now, true).unix(), 87_400);
+    }
+
+    #[test]
+    fn only_sessions_without_remember_me_end_when_idle() {
+        let seen = Timestamp::from_unix(1000);
+        assert!(!lifetimes().is_idle(false, seen, Timestamp::from_unix(1599)));
+        assert!(lifetimes().is_idle(false, seen, Timestamp::from_unix(1600)));
+        assert!(!lifetimes().is_idle(true, seen, Timestamp::from_unix(80_000)));
     }
 
     #[test]

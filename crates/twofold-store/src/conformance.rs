@@ -45,6 +45,7 @@ fn session(account: Uuid, token: &SessionToken, expires_at: Timestamp) -> NewSes
         amr: vec![Amr::Pwd],
         created_at: T0,
         expires_at,
+        remembered: false,
         ip: Some("192.0.2.1".into()),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
     }
@@ -154,8 +155,25 @@ pub async fn sessions_are_found_by_token_hash_until_they_expire(store: Arc<dyn S
     assert_eq!(found.amr, vec![Amr::Pwd]);
     assert_eq!(found.last_seen_at, T0);
     assert_eq!(found.expires_at, expires);
+    assert!(!found.remembered);
     assert_eq!(found.privileged_until, None);
     assert_eq!(found.ip.as_deref(), Some("192.0.2.1"));
+
+    let remembered_token = SessionToken::generate().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&NewSession {
+        remembered: true,
+        ..session(owner.id, &remembered_token, expires)
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let remembered = store
+        .session_by_token(&remembered_token.hash(), T0)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert!(remembered.remembered);
 
     let other = SessionToken::generate().unwrap();
     assert!(
@@ -298,6 +316,48 @@ pub async fn the_step_up_window_and_other_sessions(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn other_sessions_below_an_assurance_level_are_deleted(store: Arc<dyn Store>) {
+    let owner = account("ines@example.com", Role::Member);
+    let bystander = account("igor@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &bystander).await.unwrap();
+    let at_level = |account: Uuid, aal: Aal| NewSession {
+        aal,
+        ..session(
+            account,
+            &SessionToken::generate().unwrap(),
+            T0.plus(secs(3600)),
+        )
+    };
+    let current = at_level(owner.id, Aal::One);
+    let weaker = at_level(owner.id, Aal::One);
+    let stronger = at_level(owner.id, Aal::Two);
+    let theirs = at_level(bystander.id, Aal::One);
+    let mut tx = store.begin().await.unwrap();
+    for new in [&current, &weaker, &stronger, &theirs] {
+        tx.insert_session(new).await.unwrap();
+    }
+    assert_eq!(
+        tx.delete_other_sessions_below_aal(owner.id, current.id, Aal::Two)
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    let mut left: Vec<Uuid> = store
+        .sessions_of(owner.id, T0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    left.sort();
+    let mut expected = vec![current.id, stronger.id];
+    expected.sort();
+    assert_eq!(left, expected, "the current one and the stronger one stay");
+    assert_eq!(store.sessions_of(bystander.id, T0).await.unwrap().len(), 1);
 }
 
 fn event(account_id: Option<Uuid>, kind: EventKind, at: Timestamp) -> AuditEvent {
@@ -523,6 +583,9 @@ pub async fn a_lockout_is_noted_once_then_only_counted(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 
+/// The session that starts the enrolments of these cases.
+const ENROLLING_SESSION: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+
 fn totp(account: Uuid, pending_until: Option<Timestamp>) -> TotpAuthenticator {
     TotpAuthenticator {
         id: Uuid::now_v7(),
@@ -531,6 +594,7 @@ fn totp(account: Uuid, pending_until: Option<Timestamp>) -> TotpAuthenticator {
         secret_sealed: vec![1, 2, 3],
         created_at: T0,
         pending_until,
+        pending_session_id: pending_until.map(|_| ENROLLING_SESSION),
         confirmed_at: None,
         last_used_step: None,
         last_used_at: None,
@@ -546,30 +610,52 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
     tx.insert_totp(&pending).await.unwrap();
     tx.insert_totp(&late).await.unwrap();
     assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 0);
+    assert_eq!(tx.count_live_totp(owner.id, T0).await.unwrap(), 2);
+    assert_eq!(
+        tx.count_live_totp(owner.id, T0.plus(secs(10)))
+            .await
+            .unwrap(),
+        1,
+        "an expired enrolment does not count"
+    );
+    let s = ENROLLING_SESSION;
     assert!(
-        !tx.confirm_totp(owner.id, late.id, "Late", 5, T0.plus(secs(10)))
+        !tx.confirm_totp(owner.id, s, late.id, "Late", 5, T0.plus(secs(10)))
             .await
             .unwrap(),
         "expired"
     );
     assert!(
-        !tx.confirm_totp(Uuid::now_v7(), pending.id, "x", 5, T0)
+        !tx.confirm_totp(Uuid::now_v7(), s, pending.id, "x", 5, T0)
             .await
             .unwrap(),
         "another account's"
     );
     assert!(
-        tx.confirm_totp(owner.id, pending.id, "Work phone", 5, T0)
+        !tx.confirm_totp(owner.id, Uuid::now_v7(), pending.id, "x", 5, T0)
+            .await
+            .unwrap(),
+        "another session's"
+    );
+    assert!(
+        tx.confirm_totp(owner.id, s, pending.id, "Work phone", 5, T0)
             .await
             .unwrap()
     );
     assert!(
-        !tx.confirm_totp(owner.id, pending.id, "Again", 6, T0)
+        !tx.confirm_totp(owner.id, s, pending.id, "Again", 6, T0)
             .await
             .unwrap(),
         "only once"
     );
     assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 1);
+    assert_eq!(
+        tx.count_live_totp(owner.id, T0.plus(secs(10)))
+            .await
+            .unwrap(),
+        1,
+        "a confirmed one counts whatever the time"
+    );
     tx.delete_expired_pending_totp(owner.id, T0.plus(secs(10)))
         .await
         .unwrap();
@@ -579,6 +665,7 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
     assert_eq!(all[0].name, "Work phone");
     assert_eq!(all[0].confirmed_at, Some(T0));
     assert_eq!(all[0].pending_until, None);
+    assert_eq!(all[0].pending_session_id, None);
     assert_eq!(all[0].last_used_step, Some(5));
     assert_eq!(all[0].secret_sealed, vec![1, 2, 3]);
 }
@@ -594,7 +681,7 @@ pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store
         "pending cannot be used"
     );
     assert!(
-        tx.confirm_totp(owner.id, t.id, "Phone", 10, T0)
+        tx.confirm_totp(owner.id, ENROLLING_SESSION, t.id, "Phone", 10, T0)
             .await
             .unwrap()
     );
@@ -755,6 +842,38 @@ pub async fn a_challenge_gives_at_most_its_tries_under_concurrency(store: Arc<dy
         granted += usize::from(task.await.unwrap());
     }
     assert_eq!(granted, 5);
+}
+
+pub async fn the_mfa_challenges_of_an_account_end_together(store: Arc<dyn Store>) {
+    let owner = account("lou@example.com", Role::Member);
+    let bystander = account("lyn@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &bystander).await.unwrap();
+    let challenge = |account_id: Uuid| MfaChallenge {
+        account_id,
+        created_at: T0,
+        expires_at: T0.plus(secs(300)),
+        failures: 0,
+        remember_me: false,
+    };
+    let ids: Vec<_> = (0..3)
+        .map(|_| SessionToken::generate().unwrap().hash())
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_mfa_challenge(&ids[0], &challenge(owner.id))
+        .await
+        .unwrap();
+    tx.insert_mfa_challenge(&ids[1], &challenge(owner.id))
+        .await
+        .unwrap();
+    tx.insert_mfa_challenge(&ids[2], &challenge(bystander.id))
+        .await
+        .unwrap();
+    assert_eq!(tx.delete_mfa_challenges_of(owner.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert!(store.mfa_challenge(&ids[0], T0).await.unwrap().is_none());
+    assert!(store.mfa_challenge(&ids[1], T0).await.unwrap().is_none());
+    assert!(store.mfa_challenge(&ids[2], T0).await.unwrap().is_some());
 }
 
 pub async fn consecutive_totp_failures_count_and_reset(store: Arc<dyn Store>) {
@@ -1114,6 +1233,7 @@ macro_rules! conformance_cases {
         $run!(a_session_is_deleted_only_by_its_account);
         $run!(migrations_can_run_twice);
         $run!(the_step_up_window_and_other_sessions);
+        $run!(other_sessions_below_an_assurance_level_are_deleted);
         $run!(the_audit_log_filters_pages_and_only_grows);
         $run!(failures_count_inside_their_window);
         $run!(a_released_attempt_no_longer_counts);
@@ -1123,6 +1243,7 @@ macro_rules! conformance_cases {
         $run!(a_pending_authenticator_is_confirmed_once_before_it_expires);
         $run!(a_totp_step_is_accepted_once_under_concurrency);
         $run!(an_mfa_challenge_is_consumed_once);
+        $run!(the_mfa_challenges_of_an_account_end_together);
         $run!(consecutive_totp_failures_count_and_reset);
         $run!(the_key_check_is_set_once);
         $run!(passkey_ids_are_unique_and_counters_only_move_forward);

@@ -13,6 +13,7 @@ mod sqlx_backend;
 pub mod tx_guard;
 
 use async_trait::async_trait;
+use twofold_core::session::Aal;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
 use uuid::Uuid;
@@ -160,6 +161,15 @@ pub trait Tx: Send {
     /// Deletes every session of `account` except `keep`; returns how many.
     async fn delete_other_sessions(&mut self, account: AccountId, keep: Uuid) -> StoreResult<u64>;
 
+    /// Deletes every session of `account` except `keep` that was signed in
+    /// at an assurance level below `aal`; returns how many.
+    async fn delete_other_sessions_below_aal(
+        &mut self,
+        account: AccountId,
+        keep: Uuid,
+        aal: Aal,
+    ) -> StoreResult<u64>;
+
     /// Appends to the audit log.
     async fn insert_event(&mut self, event: &AuditEvent) -> StoreResult<()>;
 
@@ -201,10 +211,12 @@ pub trait Tx: Send {
 
     async fn insert_totp(&mut self, totp: &TotpAuthenticator) -> StoreResult<()>;
 
-    /// Confirms a pending, unexpired authenticator; false if there is none.
+    /// Confirms a pending, unexpired authenticator that `session` started;
+    /// false if there is none.
     async fn confirm_totp(
         &mut self,
         account: AccountId,
+        session: Uuid,
         id: Uuid,
         name: &str,
         step: i64,
@@ -231,6 +243,8 @@ pub trait Tx: Send {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn count_confirmed_totp(&mut self, account: AccountId) -> StoreResult<i64>;
+    /// Confirmed authenticators plus enrolments still pending at `now`.
+    async fn count_live_totp(&mut self, account: AccountId, now: Timestamp) -> StoreResult<i64>;
 
     async fn insert_mfa_challenge(
         &mut self,
@@ -256,6 +270,9 @@ pub trait Tx: Send {
     ) -> StoreResult<Option<i64>>;
 
     async fn delete_mfa_challenge(&mut self, id: &TokenHash) -> StoreResult<()>;
+
+    /// Ends every open MFA challenge of the account; returns how many.
+    async fn delete_mfa_challenges_of(&mut self, account: AccountId) -> StoreResult<u64>;
 
     /// Adds one to the account's consecutive TOTP attempts if it has fewer
     /// than `max`; returns the count, or `None` at the cap.

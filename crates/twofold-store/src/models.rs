@@ -83,6 +83,8 @@ pub struct Session {
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
     pub expires_at: Timestamp,
+    /// Made with "remember me": a long lifetime and no idle timeout.
+    pub remembered: bool,
     /// End of the step-up window; `None` until the first proof.
     pub privileged_until: Option<Timestamp>,
     pub ip: Option<String>,
@@ -101,6 +103,7 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    pub remembered: bool,
     pub privileged_until: Option<i64>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -121,6 +124,7 @@ impl TryFrom<SessionRow> for Session {
             created_at: row.created_at.into(),
             last_seen_at: row.last_seen_at.into(),
             expires_at: row.expires_at.into(),
+            remembered: row.remembered,
             privileged_until: row.privileged_until.map(Timestamp::from),
             ip: row.ip,
             user_agent: row.user_agent,
@@ -138,6 +142,8 @@ pub struct NewSession {
     pub amr: Vec<Amr>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// Made with "remember me" (see [`Session::remembered`]).
+    pub remembered: bool,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -210,6 +216,9 @@ pub struct TotpAuthenticator {
     pub secret_sealed: Vec<u8>,
     pub created_at: Timestamp,
     pub pending_until: Option<Timestamp>,
+    /// The session that started a pending enrolment: the only one that may
+    /// see its secret or confirm it. `None` once confirmed.
+    pub pending_session_id: Option<Uuid>,
     pub confirmed_at: Option<Timestamp>,
     pub last_used_step: Option<i64>,
     pub last_used_at: Option<Timestamp>,
@@ -235,6 +244,7 @@ pub struct TotpRow {
     pub secret_sealed: Vec<u8>,
     pub created_at: i64,
     pub pending_until: Option<i64>,
+    pub pending_session_id: Option<Uuid>,
     pub confirmed_at: Option<i64>,
     pub last_used_step: Option<i64>,
     pub last_used_at: Option<i64>,
@@ -249,6 +259,7 @@ impl From<TotpRow> for TotpAuthenticator {
             secret_sealed: row.secret_sealed,
             created_at: row.created_at.into(),
             pending_until: row.pending_until.map(Timestamp::from),
+            pending_session_id: row.pending_session_id,
             confirmed_at: row.confirmed_at.map(Timestamp::from),
             last_used_step: row.last_used_step,
             last_used_at: row.last_used_at.map(Timestamp::from),

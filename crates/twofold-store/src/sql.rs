@@ -24,13 +24,13 @@ pub const SET_PASSWORD_HASH: &str = "UPDATE accounts SET password_hash = $1 WHER
 
 pub const SESSION_BY_TOKEN: &str = "SELECT s.id, s.account_id, a.email AS account_email, \
      a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
-     s.privileged_until, s.ip, s.user_agent \
+     s.remembered, s.privileged_until, s.ip, s.user_agent \
      FROM sessions s JOIN accounts a ON a.id = s.account_id \
      WHERE s.token_hash = $1 AND s.expires_at > $2";
 
 pub const INSERT_SESSION: &str = "INSERT INTO sessions \
-     (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, ip, user_agent) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)";
+     (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, remembered, ip, \
+     user_agent) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)";
 
 pub const TOUCH_SESSION: &str =
     "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3";
@@ -40,7 +40,7 @@ pub const DELETE_SESSION: &str =
 
 pub const SESSIONS_OF_ACCOUNT: &str = "SELECT s.id, s.account_id, a.email AS account_email, \
      a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
-     s.privileged_until, s.ip, s.user_agent \
+     s.remembered, s.privileged_until, s.ip, s.user_agent \
      FROM sessions s JOIN accounts a ON a.id = s.account_id \
      WHERE s.account_id = $1 AND s.expires_at > $2 \
      ORDER BY s.created_at DESC, s.id DESC";
@@ -48,6 +48,9 @@ pub const SESSIONS_OF_ACCOUNT: &str = "SELECT s.id, s.account_id, a.email AS acc
 pub const SET_PRIVILEGED_UNTIL: &str = "UPDATE sessions SET privileged_until = $1 WHERE id = $2";
 
 pub const DELETE_OTHER_SESSIONS: &str = "DELETE FROM sessions WHERE account_id = $1 AND id <> $2";
+
+pub const DELETE_OTHER_SESSIONS_BELOW_AAL: &str =
+    "DELETE FROM sessions WHERE account_id = $1 AND id <> $2 AND aal < $3";
 
 pub const INSERT_EVENT: &str = "INSERT INTO audit_events \
      (id, at, account_id, actor_kind, actor_id, kind, ip, user_agent, detail) \
@@ -82,16 +85,20 @@ pub const NOTE_REFUSAL: &str = "INSERT INTO throttle_lockouts (key, until, refus
      RETURNING refused";
 
 pub const TOTP_OF_ACCOUNT: &str = "SELECT id, account_id, name, secret_sealed, created_at, pending_until, \
-     confirmed_at, last_used_step, last_used_at FROM totp_authenticators \
+     pending_session_id, confirmed_at, last_used_step, last_used_at FROM totp_authenticators \
      WHERE account_id = $1 ORDER BY created_at, id";
 
 pub const INSERT_TOTP: &str = "INSERT INTO totp_authenticators \
-     (id, account_id, name, secret_sealed, created_at, pending_until) VALUES ($1, $2, $3, $4, $5, $6)";
+     (id, account_id, name, secret_sealed, created_at, pending_until, pending_session_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-/// Confirms a pending authenticator with the step its code matched.
+/// Confirms a pending authenticator, from the session that started it, with
+/// the step its code matched.
 pub const CONFIRM_TOTP: &str = "UPDATE totp_authenticators \
-     SET confirmed_at = $1, pending_until = NULL, last_used_step = $2, last_used_at = $1, name = $3 \
-     WHERE id = $4 AND account_id = $5 AND confirmed_at IS NULL AND pending_until > $1";
+     SET confirmed_at = $1, pending_until = NULL, pending_session_id = NULL, last_used_step = $2, \
+     last_used_at = $1, name = $3 \
+     WHERE id = $4 AND account_id = $5 AND pending_session_id = $6 AND confirmed_at IS NULL \
+     AND pending_until > $1";
 
 /// The replay guard: a step is accepted only if it is later than the last one.
 pub const USE_TOTP_STEP: &str = "UPDATE totp_authenticators SET last_used_step = $1, last_used_at = $2 \
@@ -109,6 +116,10 @@ pub const DELETE_EXPIRED_PENDING_TOTP: &str = "DELETE FROM totp_authenticators \
 pub const COUNT_CONFIRMED_TOTP: &str =
     "SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL";
 
+/// Confirmed authenticators and unexpired enrolments: what the cap counts.
+pub const COUNT_LIVE_TOTP: &str = "SELECT COUNT(*) FROM totp_authenticators \
+     WHERE account_id = $1 AND (confirmed_at IS NOT NULL OR pending_until > $2)";
+
 pub const INSERT_MFA_CHALLENGE: &str = "INSERT INTO mfa_challenges \
      (id_hash, account_id, created_at, expires_at, failures, remember_me) VALUES ($1, $2, $3, $4, 0, $5)";
 
@@ -125,6 +136,9 @@ pub const RESERVE_CHALLENGE_ATTEMPT: &str = "UPDATE mfa_challenges SET failures 
      WHERE id_hash = $1 AND expires_at > $2 AND failures < $3 RETURNING failures";
 
 pub const DELETE_MFA_CHALLENGE: &str = "DELETE FROM mfa_challenges WHERE id_hash = $1";
+
+pub const DELETE_MFA_CHALLENGES_OF_ACCOUNT: &str =
+    "DELETE FROM mfa_challenges WHERE account_id = $1";
 
 /// Reserves one consecutive TOTP attempt: no row back means the account is
 /// at the cap (or gone).

@@ -11,7 +11,7 @@ macro_rules! sqlx_backend {
     ($store:ident, $tx:ident, $pool:ty, $name:literal) => {
         mod shared_sql_backend {
             use ::async_trait::async_trait;
-            use ::twofold_core::session::amr_to_text;
+            use ::twofold_core::session::{Aal, amr_to_text};
             use ::twofold_core::token::TokenHash;
             use ::twofold_core::{AccountId, Timestamp};
             use ::uuid::Uuid;
@@ -302,6 +302,7 @@ macro_rules! sqlx_backend {
                         .bind(amr_to_text(&s.amr))
                         .bind(s.created_at.unix())
                         .bind(s.expires_at.unix())
+                        .bind(s.remembered)
                         .bind(s.ip.as_deref())
                         .bind(s.user_agent.as_deref())
                         .execute(&mut *self.tx)
@@ -343,6 +344,21 @@ macro_rules! sqlx_backend {
                     Ok(sqlx::query(sql::DELETE_OTHER_SESSIONS)
                         .bind(account)
                         .bind(keep)
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected())
+                }
+
+                async fn delete_other_sessions_below_aal(
+                    &mut self,
+                    account: AccountId,
+                    keep: Uuid,
+                    aal: Aal,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query(sql::DELETE_OTHER_SESSIONS_BELOW_AAL)
+                        .bind(account)
+                        .bind(keep)
+                        .bind(i64::from(u8::from(aal)))
                         .execute(&mut *self.tx)
                         .await?
                         .rows_affected())
@@ -433,6 +449,7 @@ macro_rules! sqlx_backend {
                         .bind(&t.secret_sealed)
                         .bind(t.created_at.unix())
                         .bind(t.pending_until.map(Timestamp::unix))
+                        .bind(t.pending_session_id)
                         .execute(&mut *self.tx)
                         .await?;
                     Ok(())
@@ -441,6 +458,7 @@ macro_rules! sqlx_backend {
                 async fn confirm_totp(
                     &mut self,
                     account: AccountId,
+                    session: Uuid,
                     id: Uuid,
                     name: &str,
                     step: i64,
@@ -452,6 +470,7 @@ macro_rules! sqlx_backend {
                         .bind(name)
                         .bind(id)
                         .bind(account)
+                        .bind(session)
                         .execute(&mut *self.tx)
                         .await?
                         .rows_affected()
@@ -530,6 +549,18 @@ macro_rules! sqlx_backend {
                         .await?)
                 }
 
+                async fn count_live_totp(
+                    &mut self,
+                    account: AccountId,
+                    now: Timestamp,
+                ) -> StoreResult<i64> {
+                    Ok(sqlx::query_scalar(sql::COUNT_LIVE_TOTP)
+                        .bind(account)
+                        .bind(now.unix())
+                        .fetch_one(&mut *self.tx)
+                        .await?)
+                }
+
                 async fn insert_mfa_challenge(
                     &mut self,
                     id: &TokenHash,
@@ -579,6 +610,17 @@ macro_rules! sqlx_backend {
                         .execute(&mut *self.tx)
                         .await?;
                     Ok(())
+                }
+
+                async fn delete_mfa_challenges_of(
+                    &mut self,
+                    account: AccountId,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query(sql::DELETE_MFA_CHALLENGES_OF_ACCOUNT)
+                        .bind(account)
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected())
                 }
 
                 async fn reserve_totp_attempt(

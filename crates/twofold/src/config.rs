@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use twofold_app::{Policy, Signup};
-use twofold_core::session::SessionLifetimes;
+use twofold_core::session::{SessionLifetimes, TOUCH_INTERVAL};
 use url::Url;
 
 /// Every setting twofold reads, with its default ("" = unset).
@@ -23,6 +23,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("signup", "closed"),
     ("session_lifetime", "12h"),
     ("remember_me_lifetime", "30d"),
+    ("session_idle_timeout", "1h"),
     ("step_up_window", "5m"),
     ("issuer", "twofold"),
     ("remember_me_with_mfa", "false"),
@@ -194,6 +195,7 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             sessions: SessionLifetimes {
                 default: duration("session_lifetime", get("session_lifetime"))?,
                 remembered: duration("remember_me_lifetime", get("remember_me_lifetime"))?,
+                idle: idle_timeout(get("session_idle_timeout"))?,
             },
             step_up_window: duration("step_up_window", get("step_up_window"))?,
             issuer: issuer(get("issuer"))?,
@@ -243,6 +245,19 @@ fn parse_public_url(text: &str) -> Result<Url, SettingError> {
     Ok(url)
 }
 
+/// `last_seen_at` is written at most once a minute, so a shorter idle
+/// timeout could end a session someone is using.
+fn idle_timeout(text: &str) -> Result<Duration, SettingError> {
+    let idle = duration("session_idle_timeout", text)?;
+    if idle < 2 * TOUCH_INTERVAL {
+        return Err(SettingError::new(
+            "session_idle_timeout",
+            "must be at least 2m (activity is recorded once a minute)",
+        ));
+    }
+    Ok(idle)
+}
+
 /// `90s`, `5m`, `12h`, `30d`; at least one second.
 pub fn duration(name: &str, text: &str) -> Result<Duration, SettingError> {
     let bad = || SettingError::new(name, "expected a duration such as 90s, 5m, 12h or 30d");
@@ -280,6 +295,7 @@ mod tests {
         assert_eq!(s.policy.signup, Signup::Closed);
         assert!(s.database_url.is_none());
         assert_eq!(s.policy.step_up_window, Duration::from_secs(300));
+        assert_eq!(s.policy.sessions.idle, Duration::from_secs(3600));
         assert!(s.trusted_proxies.is_empty());
         assert_eq!(s.policy.issuer, "twofold");
         assert!(!s.policy.remember_me_with_mfa);
@@ -324,6 +340,18 @@ mod tests {
         assert_eq!(load(None, &[], env).unwrap_err().name, "trusted_proxies");
         let env = |name: &str| (name == "TWOFOLD_STEP_UP_WINDOW").then(|| "5".to_owned());
         assert_eq!(load(None, &[], env).unwrap_err().name, "step_up_window");
+        for bad in ["soon", "90s"] {
+            let env = |name: &str| (name == "TWOFOLD_SESSION_IDLE_TIMEOUT").then(|| bad.to_owned());
+            assert_eq!(
+                load(None, &[], env).unwrap_err().name,
+                "session_idle_timeout"
+            );
+        }
+        let env = |name: &str| (name == "TWOFOLD_SESSION_IDLE_TIMEOUT").then(|| "30m".to_owned());
+        assert_eq!(
+            load(None, &[], env).unwrap().policy.sessions.idle,
+            Duration::from_secs(1800)
+        );
         let env = |name: &str| (name == "TWOFOLD_ISSUER").then(|| "My:App".to_owned());
         assert_eq!(load(None, &[], env).unwrap_err().name, "issuer");
         let env = |name: &str| (name == "TWOFOLD_REMEMBER_ME_WITH_MFA").then(|| "yes".to_owned());

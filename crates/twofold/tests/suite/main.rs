@@ -13,6 +13,7 @@ mod pages;
 mod passkeys;
 mod recovery;
 mod security;
+mod sessions_hardening;
 mod totp;
 
 use reqwest::{Client, Response, StatusCode};
