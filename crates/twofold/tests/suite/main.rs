@@ -13,6 +13,7 @@ mod passkeys;
 mod recovery;
 mod security;
 mod totp;
+mod transport;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
