@@ -65,14 +65,90 @@ impl Backend {
     }
 }
 
-/// Opens the database at `url` and applies pending migrations.
+/// Opens the database at `url` and applies pending migrations. A SQLite
+/// database file and its `-wal`/`-shm` companions are made private (0600)
+/// whatever the folder's mode: they hold password hashes, sealed secrets
+/// and session hashes.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, BootError> {
     let store: Arc<dyn Store> = match Backend::of(url)? {
-        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
-        Backend::Postgres => Arc::new(PgStore::open(url).await?),
+        Backend::Sqlite => {
+            let file = sqlite_file(url);
+            if let Some(path) = &file {
+                create_private_file(path);
+            }
+            let store = SqliteStore::open(url).await?;
+            store.migrate().await?;
+            if let Some(path) = &file {
+                make_database_files_private(path)?;
+            }
+            Arc::new(store)
+        }
+        Backend::Postgres => {
+            let store = PgStore::open(url).await?;
+            store.migrate().await?;
+            Arc::new(store)
+        }
     };
-    store.migrate().await?;
     Ok(store)
+}
+
+/// The file a SQLite URL names (`sqlite://PATH` or `sqlite:PATH`, options
+/// after `?`), or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, options) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.is_empty()
+        || path == ":memory:"
+        || options.split('&').any(|option| option == "mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
+/// Creates the database file with mode 0600 before SQLite does (SQLite would
+/// follow the umask, and gives its `-wal`/`-shm` files the database file's
+/// mode). An existing file is left as it is; a file that cannot be created
+/// here is left for SQLite to report.
+fn create_private_file(path: &Path) {
+    let created = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    if let Err(e) = created
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        tracing::debug!(path = %path.display(), error = %e, "database file not created ahead of SQLite");
+    }
+}
+
+/// Sets mode 0600 on the database file and on its `-wal` and `-shm` files
+/// where they exist (a database made by an older version, or under a wider
+/// umask).
+fn make_database_files_private(database: &Path) -> Result<(), BootError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let with_suffix = |suffix: &str| {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    for path in [
+        database.to_path_buf(),
+        with_suffix("-wal"),
+        with_suffix("-shm"),
+    ] {
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(BootError::Io(format!(
+                    "cannot make {} private (mode 0600): {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Compares the server key with the check value stored on first start, so
@@ -188,4 +264,26 @@ pub fn ensure_data_dir(path: &Path) -> Result<(), BootError> {
             setting: "data_dir",
             reason: format!("cannot create {}: {e}", path.display()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_file_comes_from_the_sqlite_url() {
+        let file = |url: &str| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///var/lib/twofold/twofold.db").as_deref(),
+            Some("/var/lib/twofold/twofold.db")
+        );
+        assert_eq!(
+            file("sqlite://data/twofold.db?mode=rwc").as_deref(),
+            Some("data/twofold.db")
+        );
+        assert_eq!(file("sqlite:twofold.db").as_deref(), Some("twofold.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://shared?mode=memory&cache=shared"), None);
+        assert_eq!(file("postgres://localhost/twofold"), None);
+    }
 }

@@ -1,7 +1,9 @@
 //! Layers around every route: request tracing (never bodies, never
-//! credentials), security headers, the origin check, and the panic net.
+//! credentials), security headers, the origin check, the request deadline,
+//! and the panic net.
 
 use std::any::Any;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -54,8 +56,14 @@ pub fn with_security_headers<S: Clone + Send + Sync + 'static>(
 /// the public URL's origin, or when it carries neither `Origin` nor
 /// `Sec-Fetch-Site` (a non-browser client). The `Host` header is never
 /// trusted: a DNS-rebinding page is "same-origin" to the browser, but its
-/// `Origin` names the attacker's host. Bearer requests are exempt: a browser
-/// never attaches a bearer token by itself.
+/// `Origin` names the attacker's host.
+///
+/// Only a bearer token on an API route skips the check: a browser never
+/// attaches a bearer token by itself, and API routes then authenticate by
+/// that token alone. Any other `Authorization` scheme (Basic, Digest,
+/// Negotiate, NTLM) may be a credential the browser cached and attaches to a
+/// cross-site form, and page routes authenticate by cookie whatever else the
+/// request carries: those requests are checked.
 pub async fn origin_check(
     State(state): State<AppState>,
     request: Request,
@@ -65,10 +73,10 @@ pub async fn origin_check(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let headers = request.headers();
-    if safe || headers.contains_key(header::AUTHORIZATION) {
+    if safe || is_bearer_api_call(&request) {
         return next.run(request).await;
     }
+    let headers = request.headers();
     let allowed = match headers.get(header::ORIGIN) {
         Some(origin) => origin.as_bytes() == state.web.origin.as_bytes(),
         None => !headers.contains_key("sec-fetch-site"),
@@ -83,6 +91,44 @@ pub async fn origin_check(
         "cross-origin request refused",
     )
     .into_response()
+}
+
+/// A call to `/api/v1` carrying `Authorization: Bearer …` (the scheme
+/// `ApiSession` accepts).
+fn is_bearer_api_call(request: &Request) -> bool {
+    let path = request.uri().path();
+    let api_route = path == "/api/v1" || path.starts_with("/api/v1/");
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes().starts_with(b"Bearer "));
+    api_route && bearer
+}
+
+/// Answers `408` when the answer is not ready within `limit` of the request
+/// head's arrival, body upload included: a client that sends its body slowly
+/// or never finishes it cannot hold a handler. The handler is dropped, so an
+/// open transaction rolls back.
+pub async fn request_deadline(
+    State(limit): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response<Body> {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::info!(
+                limit_secs = limit.as_secs(),
+                "request timed out (request_timeout)"
+            );
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!("the request was not complete within {} s", limit.as_secs()),
+            )
+            .into_response()
+        }
+    }
 }
 
 /// A panic is a bug: log it and answer 500 in our error shape.

@@ -1,6 +1,7 @@
 //! What every handler can reach: the app and the web settings.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use twofold_app::App;
 use url::Url;
@@ -16,6 +17,35 @@ pub struct WebConfig {
     pub https: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`trusted_proxies`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a client may take and how many may be connected at once.
+    pub limits: TransportLimits,
+}
+
+/// What keeps slow or numerous clients from holding the server: every
+/// connection and request ends in bounded time, and the number of open
+/// connections is capped (so are the open files they use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransportLimits {
+    /// A connection that has not sent a whole request head (request line and
+    /// headers) this long after it opened or after its previous request is
+    /// closed (`header_read_timeout`).
+    pub header_read_timeout: Duration,
+    /// A request whose answer is not ready this long after its head arrived,
+    /// body upload included, is answered `408` (`request_timeout`).
+    pub request_timeout: Duration,
+    /// Connections open at once; further clients wait in the listen backlog
+    /// until one closes (`max_connections`).
+    pub max_connections: usize,
+}
+
+impl Default for TransportLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+        }
+    }
 }
 
 impl WebConfig {
@@ -24,6 +54,7 @@ impl WebConfig {
             origin: url.origin().ascii_serialization(),
             https: url.scheme() == "https",
             trusted_proxies: Vec::new(),
+            limits: TransportLimits::default(),
         }
     }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use twofold_app::{Policy, Signup};
 use twofold_core::session::{SessionLifetimes, TOUCH_INTERVAL};
+use twofold_server::TransportLimits;
 use url::Url;
 
 /// Every setting twofold reads, with its default ("" = unset).
@@ -31,7 +32,13 @@ const SETTINGS: &[(&str, &str)] = &[
     ("trusted_proxies", ""),
     ("log_format", "pretty"),
     ("hash_concurrency", "0"),
+    ("header_read_timeout", "10s"),
+    ("request_timeout", "30s"),
+    ("max_connections", "4096"),
 ];
+
+/// The most `max_connections` may be: each connection holds an open file.
+const MAX_CONNECTIONS_CEILING: usize = 1_000_000;
 
 /// A setting that could not be used; printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +80,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Argon2id runs at once; 0 in the file means "one per core".
     pub hash_concurrency: usize,
+    /// Timeouts and the connection cap that hold slow clients off.
+    pub transport: TransportLimits,
 }
 
 fn env_name(name: &str) -> String {
@@ -206,7 +215,22 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
         log_format,
         hash_concurrency,
+        transport: TransportLimits {
+            header_read_timeout: duration("header_read_timeout", get("header_read_timeout"))?,
+            request_timeout: duration("request_timeout", get("request_timeout"))?,
+            max_connections: max_connections(get("max_connections"))?,
+        },
     })
+}
+
+fn max_connections(text: &str) -> Result<usize, SettingError> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_CONNECTIONS_CEILING).contains(&n) => Ok(n),
+        _ => Err(SettingError::new(
+            "max_connections",
+            format!("expected a whole number from 1 to {MAX_CONNECTIONS_CEILING}"),
+        )),
+    }
 }
 
 /// The name authenticator apps show: 1–64 characters, no ':' (it separates
@@ -300,6 +324,42 @@ mod tests {
         assert_eq!(s.policy.issuer, "twofold");
         assert!(!s.policy.remember_me_with_mfa);
         assert_eq!(s.policy.audit_retention, Duration::from_secs(400 * 86_400));
+        assert_eq!(s.transport, TransportLimits::default());
+        assert_eq!(s.transport.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.transport.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.transport.max_connections, 4096);
+    }
+
+    #[test]
+    fn transport_limits_are_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("twofold.toml");
+        std::fs::write(&file, "max_connections = 512\nrequest_timeout = \"1m\"\n").unwrap();
+        let env = |name: &str| (name == "TWOFOLD_HEADER_READ_TIMEOUT").then(|| "5s".to_owned());
+        let s = load(Some(&file), &[], env).unwrap();
+        assert_eq!(
+            s.transport,
+            TransportLimits {
+                header_read_timeout: Duration::from_secs(5),
+                request_timeout: Duration::from_secs(60),
+                max_connections: 512,
+            }
+        );
+        for (name, value) in [
+            ("header_read_timeout", "0s"),
+            ("header_read_timeout", "10"),
+            ("request_timeout", "soon"),
+            ("max_connections", "0"),
+            ("max_connections", "-1"),
+            ("max_connections", "1000001"),
+            ("max_connections", "many"),
+        ] {
+            let variable = format!("TWOFOLD_{}", name.to_uppercase());
+            let env = |n: &str| (n == variable).then(|| value.to_owned());
+            let e = load(None, &[], env).unwrap_err();
+            assert_eq!(e.name, name, "{value}");
+            assert!(e.to_string().contains(&variable), "{e}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod recovery;
 mod security;
 mod sessions_hardening;
 mod totp;
+mod transport;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
