@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod pages;
+mod pages_hardening;
 mod passkeys;
 mod recovery;
 mod security;
