@@ -258,7 +258,8 @@ async fn a_step_up_replays_only_its_own_sealed_action(backend: Backend) {
     assert_eq!(recover(&server, &codes[0]).await, StatusCode::CREATED);
 
     // The person's own click: the screen names the change, the proof
-    // posts the form again, and the change goes through.
+    // posts the form again, and the change goes through; the stash needs
+    // no server state, so another instance takes the proof and the replay.
     let screen = person
         .post(server.url(RECOVERY_CODES))
         .form(&[("from", "the page")])
@@ -273,8 +274,9 @@ async fn a_step_up_replays_only_its_own_sealed_action(backend: Backend) {
         "{html}"
     );
     let stash = hidden_field(&html, "stash").unwrap();
+    let sibling = TestServer::start_sibling(&db, &server).await;
     let done = confirm(
-        &server,
+        &sibling,
         &person,
         &[
             ("return_to", RECOVERY_CODES),
