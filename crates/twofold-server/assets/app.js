@@ -147,33 +147,56 @@ function webauthnAvailable(statusId) {
   return false;
 }
 
-// Security page: add a passkey.
-const addPasskey = document.getElementById("add-passkey");
+// Security page: add a passkey. The name and the button are a form, so
+// Enter adds too. With the step-up window open the ceremony runs here. When
+// it is closed, the typed name waits in this tab's sessionStorage and the
+// form itself goes to the server, which shows the step-up screen; after the
+// proof the server sends the browser back to #add-passkey, and the
+// registration continues with that name, no second click.
+const PENDING_PASSKEY_NAME = "twofold.pendingPasskeyName";
+const RESUME_MARK = "#add-passkey";
+
+async function addPasskeyNamed(form, name, resuming) {
+  if (!webauthnAvailable("passkey-error")) return;
+  show("passkey-error", "");
+  const options = await postJSON("/api/v1/me/mfa/passkeys/options", { name });
+  const code = options.data.error && options.data.error.code;
+  if (options.status === 403 && code === "reauth_required") {
+    // Coming back without the window open (e.g. Cancel) must not loop.
+    if (resuming) return;
+    sessionStorage.setItem(PENDING_PASSKEY_NAME, name);
+    form.submit();
+    return;
+  }
+  if (!options.ok) {
+    show("passkey-error", (options.data.error && options.data.error.message) || "Could not start.");
+    return;
+  }
+  try {
+    const credential = await navigator.credentials.create({ publicKey: creationOptions(options.data.publicKey) });
+    const finish = document.getElementById("passkey-finish");
+    finish.elements.ceremony_id.value = options.data.ceremony_id;
+    finish.elements.name.value = name;
+    finish.elements.credential.value = JSON.stringify(credentialJSON(credential));
+    finish.submit();
+  } catch (error) {
+    show("passkey-error", explain(error));
+  }
+}
+
+const addPasskey = document.getElementById("passkey-add");
 if (addPasskey) {
-  addPasskey.addEventListener("click", async () => {
-    if (!webauthnAvailable("passkey-error")) return;
-    show("passkey-error", "");
-    const name = document.getElementById("passkey-name").value;
-    const options = await postJSON("/api/v1/me/mfa/passkeys/options", { name });
-    if (options.status === 403 && options.data.error && options.data.error.code === "reauth_required") {
-      location.assign("/reauth?return_to=" + encodeURIComponent("/settings/security") + "#passkeys");
-      return;
-    }
-    if (!options.ok) {
-      show("passkey-error", (options.data.error && options.data.error.message) || "Could not start.");
-      return;
-    }
-    try {
-      const credential = await navigator.credentials.create({ publicKey: creationOptions(options.data.publicKey) });
-      const form = document.getElementById("passkey-finish");
-      form.elements.ceremony_id.value = options.data.ceremony_id;
-      form.elements.name.value = name;
-      form.elements.credential.value = JSON.stringify(credentialJSON(credential));
-      form.submit();
-    } catch (error) {
-      show("passkey-error", explain(error));
-    }
+  const nameField = document.getElementById("passkey-name");
+  addPasskey.addEventListener("submit", (event) => {
+    event.preventDefault();
+    addPasskeyNamed(addPasskey, nameField.value, false);
   });
+  const pending = sessionStorage.getItem(PENDING_PASSKEY_NAME);
+  sessionStorage.removeItem(PENDING_PASSKEY_NAME);
+  if (pending !== null) {
+    nameField.value = pending;
+    if (location.hash === RESUME_MARK) addPasskeyNamed(addPasskey, pending, true);
+  }
 }
 
 // Security page: keep password managers in step with our list.

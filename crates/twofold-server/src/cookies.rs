@@ -1,5 +1,7 @@
 //! The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain; Secure and
-//! `__Host-` prefixed when the public URL is https.
+//! `__Host-` prefixed when the public URL is https. The MFA challenge
+//! cookie: the same, but scoped to the paths that read it (so `__Secure-`
+//! rather than `__Host-`, which requires `Path=/`).
 
 use axum::http::HeaderValue;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -44,24 +46,34 @@ fn header(cookie: Cookie<'_>) -> HeaderValue {
     HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
 }
 
+/// The only paths that read the MFA challenge cookie: the MFA page, and the
+/// API's second step (its passkey options and the answer). Everywhere else
+/// the browser does not send it.
+pub const CHALLENGE_PATHS: [&str; 2] = ["/login/mfa", "/api/v1/sessions/mfa"];
+
 /// The MFA challenge cookie of a browser sign-in: as short-lived as the
-/// challenge, and scoped to the sign-in page.
-pub fn challenge_cookie(web: &WebConfig, challenge: &SessionToken) -> HeaderValue {
-    let cookie = Cookie::build((web.challenge_cookie(), challenge.expose().to_owned()))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(web.https)
-        .max_age(time::Duration::minutes(5));
-    header(cookie.build())
+/// challenge, one copy for each path that reads it.
+pub fn challenge_cookies(web: &WebConfig, challenge: &SessionToken) -> [HeaderValue; 2] {
+    CHALLENGE_PATHS.map(|path| {
+        let cookie = Cookie::build((web.challenge_cookie(), challenge.expose().to_owned()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path(path)
+            .secure(web.https)
+            .max_age(time::Duration::minutes(5));
+        header(cookie.build())
+    })
 }
 
-pub fn clear_challenge_cookie(web: &WebConfig) -> HeaderValue {
-    let cookie = Cookie::build((web.challenge_cookie(), ""))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(web.https)
-        .removal();
-    header(cookie.build())
+/// `Set-Cookie`s that remove both copies of the challenge cookie.
+pub fn clear_challenge_cookies(web: &WebConfig) -> [HeaderValue; 2] {
+    CHALLENGE_PATHS.map(|path| {
+        let cookie = Cookie::build((web.challenge_cookie(), ""))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path(path)
+            .secure(web.https)
+            .removal();
+        header(cookie.build())
+    })
 }

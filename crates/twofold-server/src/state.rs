@@ -70,10 +70,12 @@ impl WebConfig {
 }
 
 impl WebConfig {
-    /// The cookie holding a browser's pending MFA challenge.
+    /// The cookie holding a browser's pending MFA challenge. `__Secure-`
+    /// on https: `__Host-` would require `Path=/`, and this cookie is
+    /// scoped to the MFA paths.
     pub fn challenge_cookie(&self) -> &'static str {
         if self.https {
-            "__Host-twofold_mfa"
+            "__Secure-twofold_mfa"
         } else {
             "twofold_mfa"
         }

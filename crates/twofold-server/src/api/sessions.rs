@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use twofold_app::{IssuedChallenge, IssuedSession, MfaProof, Proof, SignInOutcome};
@@ -91,14 +91,19 @@ pub struct MfaRequired {
 
 /// `200 {state:"mfa_required", …}` with the challenge cookie.
 pub fn mfa_required(state: &AppState, challenge: IssuedChallenge) -> Response {
-    let cookie = cookies::challenge_cookie(&state.web, &challenge.id);
+    let cookies = cookies::challenge_cookies(&state.web, &challenge.id);
     let body = MfaRequired {
         state: "mfa_required",
         challenge_id: challenge.id.expose().to_owned(),
         methods: challenge.methods.iter().map(|m| m.as_str()).collect(),
         expires_at: challenge.expires_at.to_rfc3339(),
     };
-    (StatusCode::OK, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
+    (
+        StatusCode::OK,
+        AppendHeaders(cookies.map(|cookie| (header::SET_COOKIE, cookie))),
+        Json(body),
+    )
+        .into_response()
 }
 
 /// The second step of a sign-in.
@@ -152,10 +157,9 @@ pub async fn complete_mfa(
     };
     let issued = state.app.complete_mfa(&challenge_id, proof, &ctx).await?;
     let mut response = active_session(&state, issued);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookies::clear_challenge_cookie(&state.web),
-    );
+    for cookie in cookies::clear_challenge_cookies(&state.web) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     Ok(response)
 }
 

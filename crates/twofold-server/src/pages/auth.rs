@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -146,8 +146,12 @@ pub async fn login(
             signed_in(&state, &issued.token, persist)
         }
         Ok(twofold_app::SignInOutcome::MfaRequired(challenge)) => {
-            let cookie = cookies::challenge_cookie(&state.web, &challenge.id);
-            ([(header::SET_COOKIE, cookie)], see_other("/login/mfa")).into_response()
+            let cookies = cookies::challenge_cookies(&state.web, &challenge.id);
+            (
+                AppendHeaders(cookies.map(|cookie| (header::SET_COOKIE, cookie))),
+                see_other("/login/mfa"),
+            )
+                .into_response()
         }
         Err(e) => {
             let (status, error) = explain(e);

@@ -94,31 +94,23 @@ pub async fn submit(
             let persist = issued
                 .persistent
                 .then_some((issued.session.created_at, issued.session.expires_at));
-            // Two cookies: `AppendHeaders`, as a plain header array would
-            // keep only the last one.
+            // Several cookies: `AppendHeaders`, as a plain header array
+            // would keep only the last one.
+            let session = cookies::session_cookie(&state.web, &issued.token, persist);
+            let set = std::iter::once(session).chain(cookies::clear_challenge_cookies(&state.web));
             (
-                AppendHeaders([
-                    (
-                        header::SET_COOKIE,
-                        cookies::session_cookie(&state.web, &issued.token, persist),
-                    ),
-                    (
-                        header::SET_COOKIE,
-                        cookies::clear_challenge_cookie(&state.web),
-                    ),
-                ]),
-                see_other(&match issued.recovery_codes_left {
-                    Some(left) if left <= 3 => format!("{HOME}?recovery_left={left}"),
-                    _ => HOME.to_owned(),
-                }),
+                AppendHeaders(set.map(|cookie| (header::SET_COOKIE, cookie))),
+                // A recovery-code sign-in's notice comes from the session
+                // itself (see the Security page), not from the URL.
+                see_other(HOME),
             )
                 .into_response()
         }
         Err(AppError::ChallengeExpired) => (
-            [(
-                header::SET_COOKIE,
-                cookies::clear_challenge_cookie(&state.web),
-            )],
+            AppendHeaders(
+                cookies::clear_challenge_cookies(&state.web)
+                    .map(|cookie| (header::SET_COOKIE, cookie)),
+            ),
             see_other("/login?expired=1"),
         )
             .into_response(),

@@ -4,8 +4,10 @@
 mod auth;
 mod mfa;
 mod passkeys;
+mod pending;
 mod recovery;
 mod security;
+mod stash;
 mod step_up;
 mod totp;
 
@@ -52,6 +54,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings/security/mfa/disable", post(recovery::disable))
         .route("/settings/security/passkeys", post(passkeys::finish))
+        .route("/settings/security/passkeys/add", post(passkeys::add))
         .route(
             "/settings/security/passkeys/{id}/rename",
             post(passkeys::rename),

@@ -2,13 +2,13 @@
 //! sheet, and turning two-factor authentication off.
 
 use askama::Template;
-use axum::extract::{RawForm, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use twofold_app::{AppError, RecoverySheet};
 use twofold_store::Session;
 
-use super::step_up::{self, StashedForm};
+use super::stash::ActionForm;
 use super::{explain, message, render, see_other};
 use crate::extract::{Client, PageSession};
 use crate::state::AppState;
@@ -57,7 +57,7 @@ pub async fn generate(
     State(state): State<AppState>,
     PageSession(session): PageSession,
     Client(ctx): Client,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
@@ -69,17 +69,7 @@ pub async fn generate(
             &sheet,
             Some("New recovery codes generated. Your old codes no longer work."),
         ),
-        Err(AppError::ReauthRequired) => {
-            let stash = StashedForm::from_body(&body);
-            step_up::screen(
-                &state,
-                &session,
-                "/settings/security/recovery-codes",
-                stash,
-                None,
-            )
-            .await
-        }
+        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
         Err(e) => {
             let (status, error) = explain(e);
             message(status, "No new recovery codes", &error)
@@ -91,12 +81,12 @@ pub async fn disable(
     State(state): State<AppState>,
     PageSession(session): PageSession,
     Client(ctx): Client,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    let confirmed = url::form_urlencoded::parse(&body).any(|(k, v)| k == "confirm" && v == "true");
+    let confirmed = form.get("confirm") == Some("true");
     if !confirmed {
         return message(
             StatusCode::BAD_REQUEST,
@@ -106,17 +96,7 @@ pub async fn disable(
     }
     match state.app.disable_mfa(&session, &ctx).await {
         Ok(()) => see_other(&format!("{}?notice=mfa_disabled", super::security::PATH)),
-        Err(AppError::ReauthRequired) => {
-            let stash = StashedForm::from_body(&body);
-            step_up::screen(
-                &state,
-                &session,
-                "/settings/security/mfa/disable",
-                stash,
-                None,
-            )
-            .await
-        }
+        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
         Err(e) => {
             let (status, error) = explain(e);
             message(status, "Two-factor authentication is still on", &error)

@@ -2,7 +2,7 @@
 //! recent security activity.
 
 use askama::Template;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -10,10 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::AppError;
+use twofold_core::session::Amr;
 use twofold_store::Session;
 use uuid::Uuid;
 
-use super::step_up::{self, StashedForm};
+use super::stash::ActionForm;
 use super::{explain, message, render, see_other};
 use crate::error::ApiError;
 use crate::extract::{Client, PageSession};
@@ -22,6 +23,8 @@ use crate::state::AppState;
 pub const PATH: &str = "/settings/security";
 /// How many events the activity list shows.
 const RECENT_EVENTS: u32 = 15;
+/// From this many recovery codes left down, the page urges a new sheet.
+const FEW_RECOVERY_CODES: i64 = 3;
 
 #[derive(Template)]
 #[template(path = "security.html")]
@@ -76,11 +79,11 @@ struct EventRow {
     ip: String,
 }
 
+/// `?notice=…`: one of a fixed set of keys (anything else shows nothing).
+/// No text on the page ever comes from the query.
 #[derive(Deserialize)]
 pub struct Notice {
     notice: Option<String>,
-    /// Set after a sign-in with a recovery code that left few.
-    recovery_left: Option<i64>,
 }
 
 fn notice_text(key: Option<&str>) -> Option<&'static str> {
@@ -103,6 +106,21 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// For a session signed in with a recovery code, while few are left: from
+/// the session and the live count, never from the request.
+fn recovery_notice(session: &Session, remaining: Option<i64>) -> Option<String> {
+    if !session.amr.contains(&Amr::Rc) {
+        return None;
+    }
+    match remaining? {
+        0 => Some("You used your last recovery code. Generate a new sheet now, below.".to_owned()),
+        left if left <= FEW_RECOVERY_CODES => Some(format!(
+            "You signed in with a recovery code: {left} left. Generate a new sheet soon."
+        )),
+        _ => None,
+    }
+}
+
 pub async fn page(
     State(state): State<AppState>,
     PageSession(session): PageSession,
@@ -111,16 +129,7 @@ pub async fn page(
     let Some(session) = session else {
         return see_other("/login");
     };
-    let text = match notice.recovery_left {
-        Some(0) => {
-            Some("You used your last recovery code. Generate a new sheet now, below.".to_owned())
-        }
-        Some(left) => Some(format!(
-            "You signed in with a recovery code: {left} left. Generate a new sheet soon."
-        )),
-        None => notice_text(notice.notice.as_deref()).map(str::to_owned),
-    };
-    match load(&state, &session, text).await {
+    match load(&state, &session, notice_text(notice.notice.as_deref())).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -129,12 +138,15 @@ pub async fn page(
 async fn load(
     state: &AppState,
     session: &Session,
-    notice: Option<String>,
+    notice: Option<&'static str>,
 ) -> Result<SecurityPage, AppError> {
     let account = state.app.account(session.account_id).await?;
     let sessions = state.app.sessions(session).await?;
     let events = state.app.my_events(session, None, RECENT_EVENTS).await?;
     let mfa = state.app.mfa_overview(session.account_id).await?;
+    let notice = notice
+        .map(str::to_owned)
+        .or_else(|| recovery_notice(session, mfa.recovery.map(|r| r.remaining)));
     Ok(SecurityPage {
         email: account.email,
         role: account.role.to_string(),
@@ -227,13 +239,12 @@ pub async fn change_password(
     State(state): State<AppState>,
     PageSession(session): PageSession,
     Client(ctx): Client,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    let stash = StashedForm::from_body(&body);
-    let Ok(form) = serde_urlencoded::from_bytes::<PasswordForm>(&body) else {
+    let Ok(passwords) = form.decode::<PasswordForm>() else {
         return message(
             StatusCode::BAD_REQUEST,
             "Bad request",
@@ -242,13 +253,16 @@ pub async fn change_password(
     };
     match state
         .app
-        .change_password(&session, form.current_password, form.new_password, &ctx)
+        .change_password(
+            &session,
+            passwords.current_password,
+            passwords.new_password,
+            &ctx,
+        )
         .await
     {
         Ok(_) => see_other(&format!("{PATH}?notice=password_changed")),
-        Err(AppError::ReauthRequired) => {
-            step_up::screen(&state, &session, "/settings/security/password", stash, None).await
-        }
+        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
         Err(e) => {
             let (status, error) = explain(e);
             message(status, "Password not changed", &error)

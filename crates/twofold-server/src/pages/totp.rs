@@ -10,7 +10,7 @@ use twofold_app::{AppError, PendingTotp};
 use twofold_store::Session;
 use uuid::Uuid;
 
-use super::step_up::{self, StashedForm};
+use super::stash::ActionForm;
 use super::{explain, message, render, see_other};
 use crate::extract::{Client, PageSession};
 use crate::state::AppState;
@@ -48,27 +48,22 @@ struct NameForm {
     name: Option<String>,
     #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
-    confirm_last: Option<String>,
 }
 
 fn read(body: &[u8]) -> NameForm {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-/// On `ReauthRequired`, the step-up screen that comes back to `action`.
+/// On `ReauthRequired`, the step-up screen that comes back to this action.
 async fn or_step_up(
     state: &AppState,
     session: &Session,
-    action: &str,
-    body: &[u8],
+    form: &ActionForm,
     e: AppError,
     title: &str,
 ) -> Response {
     match e {
-        AppError::ReauthRequired => {
-            step_up::screen(state, session, action, StashedForm::from_body(body), None).await
-        }
+        AppError::ReauthRequired => form.step_up(state, session).await,
         e => {
             let (status, error) = explain(e);
             message(status, title, &error)
@@ -79,25 +74,14 @@ async fn or_step_up(
 pub async fn add(
     State(state): State<AppState>,
     PageSession(session): PageSession,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    let form = read(&body);
-    match state.app.start_totp(&session, form.name.as_deref()).await {
+    match state.app.start_totp(&session, form.get("name")).await {
         Ok(pending) => enroll_page(StatusCode::OK, pending, None),
-        Err(e) => {
-            or_step_up(
-                &state,
-                &session,
-                "/settings/security/totp",
-                &body,
-                e,
-                "Could not add an authenticator",
-            )
-            .await
-        }
+        Err(e) => or_step_up(&state, &session, &form, e, "Could not add an authenticator").await,
     }
 }
 
@@ -151,26 +135,15 @@ pub async fn rename(
     PageSession(session): PageSession,
     Client(ctx): Client,
     Path(id): Path<Uuid>,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    let name = read(&body).name.unwrap_or_default();
-    match state.app.rename_totp(&session, id, &name, &ctx).await {
+    let name = form.get("name").unwrap_or_default();
+    match state.app.rename_totp(&session, id, name, &ctx).await {
         Ok(_) => see_other(&format!("{}?notice=totp_renamed", super::security::PATH)),
-        Err(e) => {
-            let action = format!("/settings/security/totp/{id}/rename");
-            or_step_up(
-                &state,
-                &session,
-                &action,
-                &body,
-                e,
-                "Authenticator not renamed",
-            )
-            .await
-        }
+        Err(e) => or_step_up(&state, &session, &form, e, "Authenticator not renamed").await,
     }
 }
 
@@ -179,29 +152,18 @@ pub async fn remove(
     PageSession(session): PageSession,
     Client(ctx): Client,
     Path(id): Path<Uuid>,
-    RawForm(body): RawForm,
+    form: ActionForm,
 ) -> Response {
     let Some(session) = session else {
         return see_other("/login");
     };
-    let confirm_last = read(&body).confirm_last.is_some();
+    let confirm_last = form.get("confirm_last").is_some();
     match state
         .app
         .remove_totp(&session, id, confirm_last, &ctx)
         .await
     {
         Ok(()) => see_other(&format!("{}?notice=totp_removed", super::security::PATH)),
-        Err(e) => {
-            let action = format!("/settings/security/totp/{id}/remove");
-            or_step_up(
-                &state,
-                &session,
-                &action,
-                &body,
-                e,
-                "Authenticator not removed",
-            )
-            .await
-        }
+        Err(e) => or_step_up(&state, &session, &form, e, "Authenticator not removed").await,
     }
 }

@@ -315,14 +315,21 @@ async fn sign_in_with_password(b: &Browser, server: &TestServer) -> Step<()> {
     b.click("#sign-in").await
 }
 
-async fn add_passkey(b: &Browser, name: &str, intro: Option<&str>) -> Step<()> {
-    b.fill("#passkey-name", name).await?;
-    b.click("#add-passkey").await?;
-    if let Some(intro) = intro {
-        b.wait_for_text("#notice", intro).await?;
-        b.click("#copy-codes").await?;
-        b.click("#done").await?;
-    }
+const FIRST_PASSKEY: &str =
+    "Passkey added: two-factor authentication is on. Save your recovery codes now.";
+
+/// "Add passkey" with the step-up window closed: the step-up screen names
+/// the change; after the password the registration goes on by itself (no
+/// second click) and the first passkey brings the recovery sheet.
+async fn add_first_passkey_after_step_up(b: &Browser) -> Step<()> {
+    b.wait_for_text("h1", "Confirm it is you").await?;
+    b.wait_for_text("#pending-change strong", "add a passkey")
+        .await?;
+    b.fill("#reauth_password", PASSWORD).await?;
+    b.click("#confirm").await?;
+    b.wait_for_text("#notice", FIRST_PASSKEY).await?;
+    b.click("#copy-codes").await?;
+    b.click("#done").await?;
     b.wait_for_path("/settings/security").await
 }
 
@@ -336,16 +343,7 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
     // Adding a passkey is a security change: the step-up screen first.
     b.fill("#passkey-name", "Laptop").await?;
     b.click("#add-passkey").await?;
-    b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
-    b.wait_for_path("/settings/security").await?;
-    add_passkey(
-        b,
-        "Laptop",
-        Some("Passkey added: two-factor authentication is on. Save your recovery codes now."),
-    )
-    .await?;
+    add_first_passkey_after_step_up(b).await?;
     b.wait_for_text("#mfa-status", "On").await?;
     b.wait_for_text("#passkey-list .passkey .name", "Laptop")
         .await?;
@@ -414,16 +412,7 @@ async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.wait_for_path("/settings/security").await?;
     b.fill("#passkey-name", "YubiKey").await?;
     b.click("#add-passkey").await?;
-    b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
-    b.wait_for_path("/settings/security").await?;
-    add_passkey(
-        b,
-        "YubiKey",
-        Some("Passkey added: two-factor authentication is on. Save your recovery codes now."),
-    )
-    .await?;
+    add_first_passkey_after_step_up(b).await?;
     let held = b.authenticator_credentials(&key).await?;
     if held.len() != 1 || held[0]["isResidentCredential"] != false {
         return Err(format!(
@@ -444,4 +433,63 @@ async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
         &server.app.now().to_human(),
     )
     .await
+}
+
+/// Passkey enrolment resumes after its step-up: Enter in the name field
+/// adds, the step-up screen says what for, and after the password the
+/// registration continues with the typed name, no second click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_added_with_enter_resumes_after_the_step_up_with_its_name() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    crate::create_owner(&server, "owner@example.com").await;
+    let browser = Browser::start("passkey_resumes_after_step_up").await;
+    let outcome = passkey_resume_flow(&browser, &server).await;
+    browser.finish(outcome).await;
+}
+
+async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
+    let authenticator = b
+        .add_authenticator(browser::platform_authenticator())
+        .await?;
+    sign_in_with_password(b, server).await?;
+    b.wait_for_path("/settings/security").await?;
+
+    b.fill("#passkey-name", "Kitchen tablet").await?;
+    press_enter(b, "#passkey-name").await?;
+    // Cancel on the step-up screen: back, the name kept, nothing started.
+    b.wait_for_text("#pending-change strong", "add a passkey")
+        .await?;
+    b.click("a.cancel").await?;
+    b.wait_for_path("/settings/security").await?;
+    let kept = b
+        .find("#passkey-name")
+        .await?
+        .prop("value")
+        .await
+        .map_err(|e| format!("name field: {e}"))?;
+    if kept.as_deref() != Some("Kitchen tablet") {
+        return Err(format!("the typed name was not kept: {kept:?}"));
+    }
+    b.wait_for_text("h1", "Security").await?;
+
+    press_enter(b, "#passkey-name").await?;
+    add_first_passkey_after_step_up(b).await?;
+    b.wait_for_text("#passkey-list .passkey .name", "Kitchen tablet")
+        .await?;
+    let held = b.authenticator_credentials(&authenticator).await?;
+    if held.len() != 1 {
+        return Err(format!(
+            "expected one credential, the authenticator holds {held:?}"
+        ));
+    }
+    Ok(())
+}
+
+async fn press_enter(b: &Browser, css: &str) -> Step<()> {
+    b.find(css)
+        .await?
+        .send_keys("\u{E007}")
+        .await
+        .map_err(|e| format!("press Enter in {css}: {e}"))
 }

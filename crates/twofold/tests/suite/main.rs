@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod load;
 mod pages;
+mod pages_hardening;
 mod passkeys;
 mod recovery;
 mod security;

@@ -178,6 +178,14 @@ async fn signed_in_browser(server: &TestServer) -> reqwest::Client {
     browser
 }
 
+/// The value of the hidden input `name` on a page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
 async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
@@ -187,7 +195,8 @@ async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
         ("new_password", "a brand new passphrase"),
     ];
 
-    // No window: the step-up screen, carrying what was typed.
+    // No window: the step-up screen, naming the change and carrying what
+    // was typed, sealed (the passwords are not in the page).
     let screen = browser
         .post(server.url("/settings/security/password"))
         .form(&form)
@@ -198,19 +207,23 @@ async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
     let html = screen.text().await.unwrap();
     assert!(html.contains("Confirm it is you"));
     assert!(
+        html.contains("Confirm it is you to: <strong>change your password</strong>."),
+        "{html}"
+    );
+    assert!(
         html.contains(r#"name="return_to" value="/settings/security/password""#),
         "{html}"
     );
     assert!(
-        html.contains(r#"name="new_password" value="a brand new passphrase""#),
+        !html.contains("a brand new passphrase") && !html.contains(PASSWORD),
         "{html}"
     );
+    let stash = hidden_field(&html, "stash").expect("a sealed form");
 
     // A wrong proof keeps the person on the screen, with the form.
     let mut confirm = vec![
         ("return_to", "/settings/security/password"),
-        ("current_password", PASSWORD),
-        ("new_password", "a brand new passphrase"),
+        ("stash", stash.as_str()),
         ("reauth_password", "not my password"),
     ];
     let wrong = browser
@@ -220,16 +233,15 @@ async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    assert!(
-        wrong
-            .text()
-            .await
-            .unwrap()
-            .contains("That password or code is incorrect.")
+    let html = wrong.text().await.unwrap();
+    assert!(html.contains("That password or code is incorrect."));
+    assert_eq!(
+        hidden_field(&html, "stash").as_deref(),
+        Some(stash.as_str())
     );
 
     // The right one sends the same form back to its action (307 keeps the body).
-    confirm[3].1 = PASSWORD;
+    confirm[2].1 = PASSWORD;
     let back = browser
         .post(server.url("/reauth"))
         .form(&confirm)
@@ -257,8 +269,12 @@ async fn a_page_change_steps_up_and_the_form_comes_back(backend: Backend) {
     assert!(html.contains("Your password was changed."));
     assert!(html.contains(r#"data-kind="password.changed""#));
 
-    // Never sent anywhere but our own settings pages.
-    confirm[0].1 = "//evil.example/settings/";
+    // Never sent anywhere but a known action: another target is ignored
+    // (the proof leads to the Security page).
+    let confirm = [
+        ("return_to", "//evil.example/settings/"),
+        ("reauth_password", "a brand new passphrase"),
+    ];
     let elsewhere = browser
         .post(server.url("/reauth"))
         .form(&confirm)

@@ -1,0 +1,143 @@
+//! The page actions that need a step-up, and the only places the step-up
+//! screen may send a browser back to. Anything else (another path, `.` or
+//! `..` segments, percent-encoding, a UUID in another spelling) is not one
+//! of them.
+
+use uuid::Uuid;
+
+/// Where the actions live.
+const PREFIX: &str = "/settings/security/";
+
+/// A security change waiting for the step-up proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingChange {
+    ChangePassword,
+    AddTotp,
+    RenameTotp(Uuid),
+    RemoveTotp(Uuid),
+    NewRecoveryCodes,
+    DisableMfa,
+    AddPasskey,
+    RenamePasskey(Uuid),
+    RemovePasskey(Uuid),
+}
+
+impl PendingChange {
+    /// The change whose form posts to `path`, if `path` is exactly the
+    /// canonical path of one.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let rest = path.strip_prefix(PREFIX)?;
+        let segments: Vec<&str> = rest.split('/').collect();
+        let change = match segments.as_slice() {
+            ["password"] => Self::ChangePassword,
+            ["totp"] => Self::AddTotp,
+            ["totp", id, "rename"] => Self::RenameTotp(canonical_id(id)?),
+            ["totp", id, "remove"] => Self::RemoveTotp(canonical_id(id)?),
+            ["recovery-codes"] => Self::NewRecoveryCodes,
+            ["mfa", "disable"] => Self::DisableMfa,
+            ["passkeys", "add"] => Self::AddPasskey,
+            ["passkeys", id, "rename"] => Self::RenamePasskey(canonical_id(id)?),
+            ["passkeys", id, "remove"] => Self::RemovePasskey(canonical_id(id)?),
+            _ => return None,
+        };
+        Some(change)
+    }
+
+    /// The action's path, in its one canonical spelling.
+    pub fn path(self) -> String {
+        let tail = match self {
+            Self::ChangePassword => "password".to_owned(),
+            Self::AddTotp => "totp".to_owned(),
+            Self::RenameTotp(id) => format!("totp/{id}/rename"),
+            Self::RemoveTotp(id) => format!("totp/{id}/remove"),
+            Self::NewRecoveryCodes => "recovery-codes".to_owned(),
+            Self::DisableMfa => "mfa/disable".to_owned(),
+            Self::AddPasskey => "passkeys/add".to_owned(),
+            Self::RenamePasskey(id) => format!("passkeys/{id}/rename"),
+            Self::RemovePasskey(id) => format!("passkeys/{id}/remove"),
+        };
+        format!("{PREFIX}{tail}")
+    }
+
+    /// What the step-up screen says the proof is for.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ChangePassword => "change your password",
+            Self::AddTotp => "add an authenticator app",
+            Self::RenameTotp(_) => "rename an authenticator app",
+            Self::RemoveTotp(_) => "remove an authenticator app",
+            Self::NewRecoveryCodes => "generate new recovery codes (your old codes stop working)",
+            Self::DisableMfa => "turn off two-factor authentication",
+            Self::AddPasskey => "add a passkey",
+            Self::RenamePasskey(_) => "rename a passkey",
+            Self::RemovePasskey(_) => "remove a passkey",
+        }
+    }
+}
+
+/// A UUID only in the lower-case hyphenated form our pages write.
+fn canonical_id(text: &str) -> Option<Uuid> {
+    let id = Uuid::try_parse(text).ok()?;
+    (id.hyphenated().to_string() == text).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c";
+
+    #[test]
+    fn every_action_round_trips_through_its_path() {
+        let id = Uuid::parse_str(ID).unwrap();
+        for change in [
+            PendingChange::ChangePassword,
+            PendingChange::AddTotp,
+            PendingChange::RenameTotp(id),
+            PendingChange::RemoveTotp(id),
+            PendingChange::NewRecoveryCodes,
+            PendingChange::DisableMfa,
+            PendingChange::AddPasskey,
+            PendingChange::RenamePasskey(id),
+            PendingChange::RemovePasskey(id),
+        ] {
+            assert_eq!(PendingChange::from_path(&change.path()), Some(change));
+        }
+    }
+
+    #[test]
+    fn anything_but_a_known_action_is_refused() {
+        for bad in [
+            "/settings/security",
+            "/settings/security/",
+            "/settings/security/password/",
+            "/settings/security/./password",
+            "/settings/security/../security/password",
+            "/settings/security/../../logout",
+            "/settings/security/%2e%2e/password",
+            "/settings/security/passkeys%2Fadd",
+            "/settings/security/passkeys%2fadd",
+            "/settings/security/passkeys%5Cadd",
+            "/settings/security/passkeys\\add",
+            "/settings/security//password",
+            "/settings/security/sessions/revoke-others",
+            "/settings/security/password?x=1",
+            "/settings/security/password#x",
+            "//evil.example/settings/security/password",
+            "https://evil.example/settings/security/password",
+            "/Settings/Security/password",
+            "/logout",
+            "",
+            "/settings/security/totp/0B7C5A4E-3F1D-4C8E-9A2B-6D5E4F3A2B1C/remove",
+            "/settings/security/totp/0b7c5a4e3f1d4c8e9a2b6d5e4f3a2b1c/remove",
+            "/settings/security/totp/{0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c}/remove",
+            "/settings/security/totp/not-a-uuid/remove",
+            "/settings/security/totp/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/verify",
+        ] {
+            assert_eq!(PendingChange::from_path(bad), None, "{bad}");
+        }
+        assert!(
+            PendingChange::from_path(&format!("/settings/security/totp/{ID}/remove")).is_some()
+        );
+    }
+}
