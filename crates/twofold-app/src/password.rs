@@ -3,7 +3,6 @@
 use secrecy::SecretString;
 use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::password::NewPassword;
 use twofold_store::Session;
 
 use crate::{App, AppError, AppResult, RequestContext};
@@ -19,10 +18,13 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<u64> {
         self.require_step_up(session)?;
-        let new = NewPassword::parse(new).map_err(|e| AppError::InvalidInput {
-            field: "new_password",
-            message: format!("new {e}"),
-        })?;
+        let new = self
+            .judge_new_password(new, &session.account_email)
+            .await?
+            .map_err(|e| AppError::InvalidInput {
+                field: "new_password",
+                message: format!("new {e}"),
+            })?;
         let keys = self.step_up_keys(session, ctx);
         self.check_limits(&keys).await?;
         if !self.password_matches(session, current).await? {

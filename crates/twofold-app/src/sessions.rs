@@ -130,7 +130,7 @@ impl App {
             }
         };
         let rehashed = if needs_rehash {
-            match twofold_core::password::NewPassword::parse(password) {
+            match twofold_core::password::NewPassword::from_verified(password) {
                 Ok(p) => Some(self.passwords.hash(p).await?),
                 Err(_) => None, // an old password outside today's rules stays as it is
             }
