@@ -80,6 +80,7 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Account> {
         let email = Email::parse(email)?;
+        // The first `?` is for the queue (busy), the second for the rules.
         let password = self.judge_new_password(password, email.as_str()).await??;
         let mut new = self.new_account(email, Some(password), Role::Owner).await?;
         let mut tx = self.store.begin().await?;
