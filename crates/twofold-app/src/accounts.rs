@@ -6,7 +6,7 @@ use serde_json::json;
 use twofold_core::Role;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
-use twofold_core::password::NewPassword;
+use twofold_core::password::{NewPassword, PasswordError};
 use twofold_core::throttle::Counter;
 use twofold_store::{Account, NewAccount, StoreError};
 use uuid::Uuid;
@@ -47,7 +47,10 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Account> {
         let email = Email::parse(&request.email)?;
-        let password = request.password.map(NewPassword::parse).transpose()?;
+        let password = match request.password {
+            Some(p) => Some(self.judge_new_password(p, email.as_str()).await??),
+            None => None,
+        };
         let new = self.new_account(email, password, request.role).await?;
         let mut tx = self.store.begin().await?;
         tx.insert_account(&new).await.map_err(email_taken)?;
@@ -84,9 +87,10 @@ impl App {
                 self.register(email, password, false, ctx).await?,
             ));
         }
-        // Malformed requests are answered at once and count nothing.
+        // Malformed requests are answered at once and count nothing (the
+        // full password rules wait in the hashing queue: after counting).
         Email::parse(email)?;
-        NewPassword::parse(password.clone())?;
+        NewPassword::from_verified(password.clone())?;
         let reserve = Reserve {
             keys: ctx
                 .address_key(Counter::SignUpsPerAddress)
@@ -118,7 +122,8 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Account> {
         let email = Email::parse(email)?;
-        let password = NewPassword::parse(password)?;
+        // The first `?` is for the queue (busy), the second for the rules.
+        let password = self.judge_new_password(password, email.as_str()).await??;
         let mut new = self.new_account(email, Some(password), Role::Owner).await?;
         let mut tx = self.store.begin().await?;
         // The empty-instance check happens inside the insert, so two racing
@@ -140,6 +145,19 @@ impl App {
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;
         Ok(self.created(new))
+    }
+
+    /// Judges a new password for the account with `email` by every rule of
+    /// [`NewPassword::parse`], with this instance's issuer, in the hashing
+    /// queue (the strength estimate is too slow for an async thread).
+    pub(crate) async fn judge_new_password(
+        &self,
+        candidate: SecretString,
+        email: &str,
+    ) -> AppResult<Result<NewPassword, PasswordError>> {
+        self.passwords
+            .judge(candidate, email.to_owned(), self.policy.issuer.clone())
+            .await
     }
 
     /// The account behind an id, if it still exists.

@@ -3,15 +3,15 @@
 use secrecy::SecretString;
 use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::password::NewPassword;
 use twofold_store::Session;
 
 use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
 
 impl App {
-    /// Replaces the password (step-up required), then signs out the
-    /// account's other sessions: whoever knew the old one is out.
+    /// Replaces the password (step-up required, and the current password
+    /// again), then signs out the account's other sessions: whoever knew the
+    /// old one is out.
     pub async fn change_password(
         &self,
         session: &Session,
@@ -20,10 +20,6 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<u64> {
         self.require_step_up(session)?;
-        let new = NewPassword::parse(new).map_err(|e| AppError::InvalidInput {
-            field: "new_password",
-            message: format!("new {e}"),
-        })?;
         let reserve = Reserve {
             keys: self.step_up_keys(session, ctx),
             ..Reserve::default()
@@ -47,6 +43,18 @@ impl App {
             self.record_event(event).await?;
             return Err(AppError::WrongProof);
         }
+        // Judged once the try is counted: the strength estimate waits in the
+        // hashing queue too. A refused new password is not a wrong guess.
+        let judged = self
+            .judge_new_password(new, &session.account_email)
+            .await
+            .and_then(|rules| {
+                rules.map_err(|e| AppError::InvalidInput {
+                    field: "new_password",
+                    message: format!("new {e}"),
+                })
+            });
+        let (attempt, new) = self.unless_failed(attempt, judged).await?;
         let hashed = self.passwords.hash(new).await;
         let (attempt, phc) = self.unless_failed(attempt, hashed).await?;
         let mut tx = self.store.begin().await?;

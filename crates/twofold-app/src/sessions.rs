@@ -145,15 +145,16 @@ impl App {
         };
         // An old password outside today's rules keeps its old hash.
         let mut rehashed = None;
-        let attempt =
-            if needs_rehash && let Ok(new) = twofold_core::password::NewPassword::parse(password) {
-                let hashed = self.passwords.hash(new).await;
-                let (attempt, phc) = self.unless_failed(attempt, hashed).await?;
-                rehashed = Some(phc);
-                attempt
-            } else {
-                attempt
-            };
+        let attempt = if needs_rehash
+            && let Ok(new) = twofold_core::password::NewPassword::from_verified(password)
+        {
+            let hashed = self.passwords.hash(new).await;
+            let (attempt, phc) = self.unless_failed(attempt, hashed).await?;
+            rehashed = Some(phc);
+            attempt
+        } else {
+            attempt
+        };
 
         let mfa = self.mfa_overview(account.id).await?;
         let mut tx = self.store.begin().await?;

@@ -166,9 +166,10 @@ impl App {
         Ok(())
     }
 
-    /// Settles an attempt whose work failed for a reason that is not the
-    /// caller's (the hashing queue is full, the database failed): the
-    /// reservation is given back and the error passed on.
+    /// Settles an attempt whose work failed for a reason that is not a wrong
+    /// guess (the hashing queue is full, the database failed, a new password
+    /// broke the rules): the reservation is given back and the error passed
+    /// on.
     pub(crate) async fn unless_failed<T>(
         &self,
         attempt: Attempt,

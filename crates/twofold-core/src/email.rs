@@ -2,13 +2,18 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization as _;
+
+use crate::text::is_invisible_format;
+
 /// The longest address SMTP can carry (RFC 5321 path limit).
 const MAX_LEN: usize = 254;
 
-/// A trimmed, plausibly deliverable email address.
+/// A trimmed, plausibly deliverable email address, in Unicode NFC.
 ///
 /// Two addresses name the same account when their [`Email::normalized`] forms
-/// are equal (case-insensitive comparison).
+/// are equal: the same characters however they were composed (`é` typed as
+/// one code point or as `e` + U+0301), compared without case.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email {
     display: String,
@@ -27,10 +32,14 @@ pub enum EmailError {
 }
 
 impl Email {
-    /// Trims and validates `input`. Deliberately modest: one `@`, a non-empty
-    /// local part, a dotted domain, no whitespace or control characters.
+    /// Trims, composes (NFC) and validates `input`. Deliberately modest: one
+    /// `@`, a non-empty local part, a dotted domain, no whitespace, control or
+    /// invisible characters. Scripts may be mixed (`аdmin@` with a Cyrillic
+    /// `а` is accepted): many real addresses mix scripts, and no rule here
+    /// could tell a look-alike from a name.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
-        let display = input.trim();
+        let composed: String = input.trim().nfc().collect();
+        let display = composed.as_str();
         if display.is_empty() {
             return Err(EmailError::Empty);
         }
@@ -51,9 +60,12 @@ impl Email {
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(EmailError::Malformed);
         }
+        // Case mapping does not keep every text in NFC (Unicode's canonical
+        // caseless match composes again after it).
+        let normalized = display.to_lowercase().nfc().collect();
         Ok(Self {
-            display: display.to_owned(),
-            normalized: display.to_lowercase(),
+            normalized,
+            display: composed,
         })
     }
 
@@ -66,14 +78,6 @@ impl Email {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
-}
-
-/// Invisible formatting characters (bidirectional overrides, zero-width
-/// characters, soft hyphen, BOM) that would let two addresses look alike.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 impl fmt::Display for Email {
@@ -123,6 +127,27 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn composed_and_decomposed_forms_are_one_address() {
+        let composed = Email::parse("Jos\u{e9}@example.com").unwrap();
+        let decomposed = Email::parse("Jose\u{301}@example.com").unwrap();
+        assert_eq!(decomposed.normalized(), composed.normalized());
+        assert_eq!(decomposed.normalized(), "jos\u{e9}@example.com");
+        // What is stored and shown is composed too.
+        assert_eq!(decomposed.as_str(), "Jos\u{e9}@example.com");
+    }
+
+    #[test]
+    fn case_and_composition_are_both_ignored() {
+        let dotted = Email::parse("\u{130}pek@example.com").unwrap();
+        assert_eq!(
+            dotted.normalized(),
+            Email::parse("i\u{307}pek@example.com")
+                .unwrap()
+                .normalized()
+        );
     }
 
     #[test]

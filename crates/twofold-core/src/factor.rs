@@ -1,6 +1,10 @@
 //! Rules shared by all second factors: their names.
 
-/// A factor's name: 1–64 characters after trimming, no control characters.
+use crate::text::is_bidi_control;
+
+/// A factor's name: 1–64 characters after trimming, no control characters and
+/// no bidirectional controls (which would make `"Phone \u{202E}txt.exe"`
+/// show as `Phone exe.txt` on the security page and in the audit log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactorName(String);
 
@@ -10,6 +14,8 @@ pub enum FactorNameError {
     Length,
     #[error("name must not contain control characters")]
     Control,
+    #[error("name must not contain characters that change the text direction (such as U+202E)")]
+    DirectionControl,
 }
 
 pub const MAX_NAME_CHARS: usize = 64;
@@ -23,6 +29,9 @@ impl FactorName {
         }
         if name.chars().any(char::is_control) {
             return Err(FactorNameError::Control);
+        }
+        if name.chars().any(is_bidi_control) {
+            return Err(FactorNameError::DirectionControl);
         }
         Ok(Self(name.to_owned()))
     }
@@ -66,5 +75,27 @@ mod tests {
                 .as_str(),
             "Authenticator app"
         );
+    }
+
+    #[test]
+    fn direction_controls_are_refused_but_joiners_and_scripts_are_not() {
+        for bad in [
+            "Phone \u{202e}txt.exe",
+            "\u{202a}Key",
+            "Key\u{2066}",
+            "Key\u{2069}",
+            "Key\u{200f}",
+            "Key\u{200e}",
+            "Key\u{61c}",
+        ] {
+            assert_eq!(
+                FactorName::parse(bad),
+                Err(FactorNameError::DirectionControl),
+                "{bad:?}"
+            );
+        }
+        // Right-to-left scripts and emoji joined with U+200D stay welcome.
+        assert!(FactorName::parse("מפתח אבטחה").is_ok());
+        assert!(FactorName::parse("\u{1F469}\u{200D}\u{1F4BB} laptop").is_ok());
     }
 }

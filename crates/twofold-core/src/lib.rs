@@ -15,6 +15,7 @@ pub mod password;
 pub mod qr;
 pub mod recovery;
 pub mod session;
+mod text;
 pub mod throttle;
 pub mod token;
 pub mod totp;

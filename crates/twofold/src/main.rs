@@ -218,15 +218,9 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
         },
         backend,
     )?;
-    // The dummy hash (one Argon2id run) is made on another core while the
-    // database opens and migrates: start-up waits for the slower, not both.
-    let hasher = tokio::task::spawn_blocking(PasswordHasher::new);
+    let hasher = PasswordHasher::new().map_err(|e| Failure::Other(e.to_string()))?;
     let store = boot::open_store(&url).await?;
     boot::check_key(store.as_ref(), &key).await?;
-    let hasher = hasher
-        .await
-        .map_err(|e| Failure::Other(e.to_string()))?
-        .map_err(|e| Failure::Other(e.to_string()))?;
     let webauthn = match twofold_app::passkeys::relying_party(
         &settings.public_url,
         &settings.policy.issuer,

@@ -349,7 +349,10 @@ async fn an_old_password_hash_is_upgraded_at_sign_in(backend: Backend) {
     let server = TestServer::start(&db).await;
     let weak = PasswordHasher::with_params(argon2_params(8 * 1024, 1)).unwrap();
     let phc = weak
-        .hash(&NewPassword::parse(PASSWORD.to_owned().into()).unwrap())
+        .hash(
+            &NewPassword::from_verified(PASSWORD.to_owned().into()).unwrap(),
+            &mut weak.memory(),
+        )
         .unwrap();
     let store = server.app.store();
     let mut tx = store.begin().await.unwrap();

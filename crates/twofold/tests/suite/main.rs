@@ -8,6 +8,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod conformance;
+mod input_rules;
 mod load;
 mod pages;
 mod pages_hardening;
