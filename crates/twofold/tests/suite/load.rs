@@ -13,7 +13,7 @@ use twofold_core::audit::Actor;
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
 use crate::passkeys::{enrol_passkey, passwordless};
-use crate::totp::{answer, call, challenge, enrol, oathtool};
+use crate::totp::{answer, call, challenge, enrol, oathtool, step_up};
 use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
 
 on_both_backends!(
@@ -134,18 +134,6 @@ async fn two_instances(backend: Backend, policy: Policy) -> (TestDb, TestServer,
 
 fn either<'a>(i: usize, first: &'a TestServer, second: &'a TestServer) -> &'a TestServer {
     if i.is_multiple_of(2) { first } else { second }
-}
-
-async fn step_up(server: &TestServer, token: &str) {
-    let (status, body) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn parallel_wrong_passwords_never_pass_the_limit(backend: Backend) {

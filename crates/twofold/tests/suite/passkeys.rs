@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use twofold_testkit::softkey::SoftKey;
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
-use crate::totp::call;
+use crate::totp::{call, step_up};
 use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
 
 on_both_backends!(
@@ -20,18 +20,6 @@ on_both_backends!(
     a_counter_regression_is_refused_and_audited,
     bad_passkey_input_gets_a_clear_error_and_changes_nothing,
 );
-
-async fn step_up(server: &TestServer, token: &str) {
-    let (status, body) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
 
 /// Registers a passkey for the signed-in `token`; returns the answer.
 pub async fn enrol_passkey(

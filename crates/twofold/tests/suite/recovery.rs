@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
-use crate::totp::{answer, call, challenge, oathtool};
+use crate::totp::{answer, call, challenge, oathtool, step_up};
 use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
 
 on_both_backends!(
@@ -17,18 +17,6 @@ on_both_backends!(
     codes_are_stored_only_as_keyed_hashes,
     wrong_recovery_codes_count_in_the_code_limit,
 );
-
-async fn step_up(server: &TestServer, token: &str) {
-    let (status, body) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-}
 
 /// An owner with one authenticator: (token, TOTP secret, the first sheet).
 async fn owner_with_sheet(server: &TestServer) -> (String, String, Vec<String>) {

@@ -15,7 +15,7 @@ use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 use uuid::Uuid;
 
 use crate::passkeys::enrol_passkey;
-use crate::totp::{answer, call, challenge, enrol, oathtool};
+use crate::totp::{answer, call, challenge, enrol, oathtool, step_up};
 use crate::{PASSWORD, create_owner, error_code, get_bearer, post, read, sign_in};
 
 on_both_backends!(
@@ -36,18 +36,6 @@ async fn status_of_session(server: &TestServer, token: &str) -> StatusCode {
     get_bearer(&server.client(), server, "/api/v1/sessions/current", token)
         .await
         .0
-}
-
-async fn step_up(server: &TestServer, token: &str) {
-    let (status, body) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 /// The newest audit event of `kind` the signed-in account sees.

@@ -54,7 +54,8 @@ pub fn oathtool(secret: &str, server: &TestServer) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-async fn step_up(server: &TestServer, token: &str) {
+/// Opens the step-up window of `token` with the password.
+pub async fn step_up(server: &TestServer, token: &str) {
     let (status, body) = call(
         server,
         Method::POST,
