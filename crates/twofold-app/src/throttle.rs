@@ -71,6 +71,17 @@ impl App {
         // keys can never wait on each other.
         reserve.keys.sort_by(|a, b| a.key.cmp(&b.key));
         reserve.keys.dedup_by(|a, b| a.key == b.key);
+        if reserve.keys.is_empty()
+            && reserve.challenge.is_none()
+            && reserve.consecutive_totp.is_none()
+        {
+            // Nothing to count (e.g. a client without an address).
+            return Ok(Attempt {
+                id,
+                keys: Vec::new(),
+                spends_challenge: false,
+            });
+        }
 
         let mut tx = self.store.begin().await?;
         let mut full = Vec::new();
@@ -177,6 +188,7 @@ impl App {
     ) -> AppResult<(Attempt, T)> {
         match work {
             Ok(value) => Ok((attempt, value)),
+            Err(e) if attempt.keys.is_empty() => Err(e),
             Err(e) => {
                 let mut tx = self.store.begin().await?;
                 self.release(&mut *tx, attempt).await?;
