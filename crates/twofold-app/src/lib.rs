@@ -7,6 +7,7 @@ mod audit;
 mod error;
 mod events;
 mod hashing;
+mod key_check;
 mod mfa;
 pub mod passkeys;
 mod password;
@@ -28,12 +29,18 @@ pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
+pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
 pub use passkeys::AddedPasskey;
 pub use recovery::RecoverySheet;
 pub use sessions::{IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
 pub use step_up::Proof;
 pub use totp::{ConfirmedTotp, PendingTotp};
+/// The records the use cases return: callers name them from here, not from
+/// the store.
+pub use twofold_store::{
+    Account, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
+};
 
 /// Who may create an account through `POST /api/v1/accounts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

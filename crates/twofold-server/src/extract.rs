@@ -9,8 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
-use twofold_app::{AppError, RequestContext};
-use twofold_store::Session;
+use twofold_app::{AppError, RequestContext, Session};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;

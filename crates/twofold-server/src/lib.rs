@@ -3,7 +3,6 @@
 //! Handlers are thin: they extract, call the app layer, and map the result.
 
 pub mod api;
-pub mod boot;
 pub mod client_ip;
 mod cookies;
 mod error;

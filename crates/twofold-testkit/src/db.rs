@@ -8,6 +8,8 @@ use std::sync::Arc;
 use sqlx::Connection as _;
 use tempfile::TempDir;
 use twofold_core::key::ServerKey;
+use twofold_postgres::PgStore;
+use twofold_sqlite::SqliteStore;
 use twofold_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +78,14 @@ impl TestDb {
         }
     }
 
-    /// The migrated store, as the server opens it.
+    /// The migrated store, as `twofold` opens it (less its SQLite file modes).
     pub async fn store(&self) -> Arc<dyn Store> {
-        twofold_server::boot::open_store(&self.url).await.unwrap()
+        let store: Arc<dyn Store> = match self.backend {
+            Backend::Sqlite => Arc::new(SqliteStore::open(&self.url).await.unwrap()),
+            Backend::Postgres => Arc::new(PgStore::open(&self.url).await.unwrap()),
+        };
+        store.migrate().await.unwrap();
+        store
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

@@ -71,9 +71,12 @@ impl TestServer {
         let public = public_url.unwrap_or_else(|| base.clone());
         let clock = Arc::new(ManualClock::at(START));
         let store = db.store().await;
-        twofold_server::boot::check_key(store.as_ref(), &db.key)
-            .await
-            .unwrap();
+        assert!(
+            twofold_app::server_key_matches(store.as_ref(), &db.key)
+                .await
+                .unwrap(),
+            "the database was set up with another server key"
+        );
         let public_url = url::Url::parse(&public).unwrap();
         let webauthn = twofold_app::passkeys::relying_party(&public_url, &policy.issuer).unwrap();
         let app = App::new(

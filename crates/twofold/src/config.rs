@@ -165,7 +165,7 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
     }
     let database_url = optional("database_url");
     if let Some(url) = &database_url
-        && twofold_server::boot::Backend::of(url).is_err()
+        && crate::boot::Backend::of(url).is_err()
     {
         return Err(SettingError::new(
             "database_url",

@@ -1,6 +1,8 @@
 //! `twofold`: the server and its operator commands. A thin shell over the
-//! server and app crates: parse the command line, load settings, call in.
+//! server and app crates: parse the command line, load settings, open the
+//! database (the one crate that knows both backends), call in.
 
+mod boot;
 mod config;
 
 use std::io::{BufRead as _, IsTerminal as _};
@@ -15,9 +17,9 @@ use twofold_core::Role;
 use twofold_core::audit::Actor;
 use twofold_core::key::ServerKey;
 use twofold_core::password::PasswordHasher;
-use twofold_server::boot::{self, Backend, BootError, KeySettings, SystemClock};
 use twofold_server::{AppState, WebConfig};
 
+use crate::boot::{Backend, BootError, KeySettings, SystemClock};
 use crate::config::{LogFormat, SettingError, Settings};
 
 #[derive(Parser)]

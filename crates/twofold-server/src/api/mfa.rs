@@ -4,8 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use twofold_app::RecoverySheet;
-use twofold_store::TotpAuthenticator;
+use twofold_app::{RecoverySheet, TotpAuthenticator};
 use utoipa::ToSchema;
 use uuid::Uuid;
 

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use twofold_store::PasskeyRecord;
+use twofold_app::PasskeyRecord;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};

@@ -1,7 +1,7 @@
-//! The JSON shapes the API answers with, built from store models.
+//! The JSON shapes the API answers with, built from the records the app returns.
 
 use serde::Serialize;
-use twofold_store::{Account, AuditEvent, Session};
+use twofold_app::{Account, AuditEvent, Session};
 use utoipa::ToSchema;
 use uuid::Uuid;
 

@@ -5,8 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use twofold_app::{AppError, RecoverySheet};
-use twofold_store::Session;
+use twofold_app::{AppError, RecoverySheet, Session};
 
 use super::stash::ActionForm;
 use super::{explain, message, render, see_other};

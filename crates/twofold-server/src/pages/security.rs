@@ -9,9 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::SecretString;
 use serde::Deserialize;
-use twofold_app::AppError;
+use twofold_app::{AppError, Session};
 use twofold_core::session::Amr;
-use twofold_store::Session;
 use uuid::Uuid;
 
 use super::stash::ActionForm;

@@ -26,8 +26,8 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use twofold_app::Session;
 use twofold_core::Timestamp;
-use twofold_store::Session;
 use zeroize::Zeroizing;
 
 use super::message;

@@ -10,8 +10,7 @@ use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
-use twofold_app::{AppError, Proof};
-use twofold_store::Session;
+use twofold_app::{AppError, Proof, Session};
 
 use super::stash::{Fields, Pending, stale_page};
 use super::{explain, render, see_other};

@@ -6,8 +6,7 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use twofold_app::{AppError, PendingTotp};
-use twofold_store::Session;
+use twofold_app::{AppError, PendingTotp, Session};
 use uuid::Uuid;
 
 use super::stash::ActionForm;

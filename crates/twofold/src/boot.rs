@@ -1,5 +1,5 @@
 //! Starting up: the database a URL names, the server key, the system clock.
-//! Shared by `twofold serve`, the other CLI commands and the testkit.
+//! Shared by `twofold serve` and the other CLI commands.
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
@@ -154,21 +154,15 @@ fn make_database_files_private(database: &Path) -> Result<(), BootError> {
 /// Compares the server key with the check value stored on first start, so
 /// a wrong key stops the server now rather than every TOTP sign-in later.
 pub async fn check_key(store: &dyn Store, key: &ServerKey) -> Result<(), BootError> {
-    match store.key_check().await? {
-        Some((_, check)) if check.as_slice() == key.check_value().as_slice() => Ok(()),
-        Some(_) => Err(BootError::Setting {
-            setting: "secret_key_file",
-            reason: "this is not the server key this database was set up with (its key check \
-                     does not match); start with the original key"
-                .into(),
-        }),
-        None => {
-            let mut tx = store.begin().await?;
-            tx.insert_key_check(&key.id(), &key.check_value()).await?;
-            tx.commit().await?;
-            Ok(())
-        }
+    if twofold_app::server_key_matches(store, key).await? {
+        return Ok(());
     }
+    Err(BootError::Setting {
+        setting: "secret_key_file",
+        reason: "this is not the server key this database was set up with (its key check \
+                 does not match); start with the original key"
+            .into(),
+    })
 }
 
 /// The SQLite URL for the database file in the data folder.
