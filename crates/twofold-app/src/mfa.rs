@@ -4,28 +4,14 @@
 //! a flag that could disagree.
 
 use twofold_core::AccountId;
+use twofold_core::factor::{LastFactor, Removal, StrongFactors};
 use twofold_core::session::Aal;
 use twofold_store::{PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator, Tx};
 
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
 
-/// A way to meet an MFA challenge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MfaMethod {
-    Totp,
-    RecoveryCode,
-    Webauthn,
-}
-
-impl MfaMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MfaMethod::Totp => "totp",
-            MfaMethod::RecoveryCode => "recovery_code",
-            MfaMethod::Webauthn => "webauthn",
-        }
-    }
-}
+/// A way to meet an MFA challenge: the core's one vocabulary of methods.
+pub use twofold_core::factor::Method as MfaMethod;
 
 /// What the Security page and `GET /me/mfa` show.
 #[derive(Debug, Clone)]
@@ -39,8 +25,15 @@ pub struct MfaOverview {
 }
 
 impl MfaOverview {
+    pub fn strong_factors(&self) -> StrongFactors {
+        StrongFactors {
+            totp: self.totp.len() as u64,
+            passkeys: self.passkeys.len() as u64,
+        }
+    }
+
     pub fn enabled(&self) -> bool {
-        !self.totp.is_empty() || !self.passkeys.is_empty()
+        self.strong_factors().mfa_on()
     }
 
     pub fn methods(&self) -> Vec<MfaMethod> {
@@ -91,6 +84,27 @@ impl App {
         Ok(tx
             .delete_other_sessions_below_aal(session.account_id, session.id, Aal::Two)
             .await?)
+    }
+
+    /// One of the strong factors in `before` has just been removed inside
+    /// `tx`. The last one needs `confirm_last`, and takes the recovery sheet
+    /// with it (MFA is off: its fallback goes too). Returns whether MFA
+    /// turned off.
+    pub(crate) async fn strong_factor_removed(
+        &self,
+        tx: &mut dyn Tx,
+        account: AccountId,
+        before: StrongFactors,
+        confirm_last: bool,
+    ) -> AppResult<bool> {
+        match before.removal(confirm_last) {
+            Err(LastFactor) => Err(AppError::LastFactor),
+            Ok(Removal::Keeps) => Ok(false),
+            Ok(Removal::TurnsMfaOff) => {
+                tx.delete_recovery_codes(account).await?;
+                Ok(true)
+            }
+        }
     }
 
     /// The methods that can meet a sign-in challenge (for the MFA page).

@@ -9,7 +9,8 @@
 
 use serde_json::{Value, json};
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::factor::FactorName;
+use twofold_core::factor::{FactorName, Method};
+use twofold_core::session::{Aal, Amr};
 use twofold_core::throttle::Counter;
 use twofold_core::token::SessionToken;
 use twofold_core::{AccountId, Timestamp};
@@ -22,13 +23,14 @@ use webauthn_rs::prelude::{
     RequestChallengeResponse, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
+use crate::sessions::SignedInWith;
 use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// How long a ceremony waits for the browser.
 const CEREMONY_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 /// A sane bound: "as many as you like", within reason.
-pub const MAX_PASSKEYS: i64 = 100;
+pub const MAX_PASSKEYS: u64 = 100;
 const DEFAULT_NAME: &str = "Passkey";
 
 /// The relying party for a public URL: its host is the RP ID, its origin
@@ -44,7 +46,7 @@ pub fn relying_party(public_url: &Url, name: &str) -> Result<Webauthn, WebauthnE
 
 /// Where a ceremony may be finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Register,
     Passwordless,
     Mfa,
@@ -162,7 +164,7 @@ impl App {
         let existing = self.store.passkeys(account).await?;
         // An early answer, before the person touches their key; the count
         // that holds is taken again under the account lock at the finish.
-        if existing.len() as i64 >= MAX_PASSKEYS {
+        if existing.len() as u64 >= MAX_PASSKEYS {
             return Err(AppError::Conflict(
                 "an account can have at most 100 passkeys",
             ));
@@ -284,13 +286,13 @@ impl App {
 
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        let passkeys = tx.count_passkeys(session.account_id).await?;
-        if passkeys >= MAX_PASSKEYS {
+        let factors = tx.strong_factors(session.account_id).await?;
+        if factors.passkeys >= MAX_PASSKEYS {
             return Err(AppError::Conflict(
                 "an account can have at most 100 passkeys",
             ));
         }
-        let first = passkeys == 0 && tx.count_confirmed_totp(session.account_id).await? == 0;
+        let first = factors.adding_is_first();
         tx.insert_passkey(&record).await.map_err(|e| match e {
             twofold_store::StoreError::Conflict => {
                 AppError::Conflict("this passkey is already registered")
@@ -381,17 +383,13 @@ impl App {
         let account = session.account_id;
         let mut tx = self.store.begin().await?;
         tx.lock_account(account).await?;
-        let before = tx.count_passkeys(account).await? + tx.count_confirmed_totp(account).await?;
+        let before = tx.strong_factors(account).await?;
         if !tx.delete_passkey(account, id).await? {
             return Err(AppError::NotFound("no such passkey"));
         }
-        let was_last = before == 1;
-        if was_last && !confirm_last {
-            return Err(AppError::LastFactor);
-        }
-        if was_last {
-            tx.delete_recovery_codes(account).await?;
-        }
+        let was_last = self
+            .strong_factor_removed(&mut *tx, account, before, confirm_last)
+            .await?;
         let event = self.event(
             EventKind::PasskeyRemoved,
             Some(account),
@@ -540,24 +538,20 @@ impl App {
         }
     }
 
-    /// Verifies an assertion for a known account (second factor, step-up).
+    /// Verifies an assertion for a known account: `Kind::Mfa` (second
+    /// factor) or `Kind::Reauth` (step-up, bound to `session`).
     pub(crate) async fn verify_account_assertion(
         &self,
-        kind_is_reauth: bool,
+        kind: Kind,
         ceremony_id: &str,
         account: AccountId,
         session: Option<Uuid>,
         credential: &PublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<(PasskeyRecord, AuthenticationResult)> {
-        let kind = if kind_is_reauth {
-            Kind::Reauth
-        } else {
-            Kind::Mfa
-        };
         let ceremony = self.take_ceremony(ceremony_id, kind).await?;
         if ceremony.account_id != Some(account)
-            || (kind_is_reauth && ceremony.session_id != session)
+            || (kind == Kind::Reauth && ceremony.session_id != session)
         {
             return Err(AppError::CeremonyExpired);
         }
@@ -596,7 +590,7 @@ impl App {
         } else {
             (
                 EventKind::MfaChallengeFailed,
-                json!({ "method": "webauthn" }),
+                json!({ "method": Method::Webauthn.as_str() }),
             )
         };
         tracing::warn!(target: "security", %account, error = %error, "passkey assertion refused");
@@ -671,25 +665,12 @@ impl App {
         self.record_passkey_use(&mut *tx, &record, &result, now)
             .await?;
         tx.reset_totp_failures(account_id).await?;
-        let issued = self
-            .issue_session(
-                &mut *tx,
-                &account,
-                twofold_core::session::Aal::Two,
-                vec![twofold_core::session::Amr::Hwk],
-                false,
-                ctx,
-            )
-            .await?;
-        let event = self.event(
-            EventKind::SignInSucceeded,
-            Some(account_id),
-            Actor::Myself,
-            ctx,
-            json!({ "amr": issued.session.amr, "session_id": issued.session.id, "passkey_id": record.id }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
-        Ok(issued)
+        let how = SignedInWith {
+            aal: Aal::Two,
+            amr: vec![Amr::Hwk],
+            remember: false,
+            passkey: Some(record.id),
+        };
+        self.finish_sign_in(tx, &account, how, ctx).await
     }
 }

@@ -60,9 +60,7 @@ impl App {
         self.require_step_up(session)?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        if tx.count_confirmed_totp(session.account_id).await? == 0
-            && tx.count_passkeys(session.account_id).await? == 0
-        {
+        if !tx.strong_factors(session.account_id).await?.mfa_on() {
             return Err(AppError::NoStrongFactor);
         }
         let sheet = self

@@ -4,15 +4,17 @@ use secrecy::SecretString;
 use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
+use twofold_core::factor::Method;
 use twofold_core::password::Verification;
 use twofold_core::session::{Aal, Amr, TOUCH_INTERVAL, should_touch};
 use twofold_core::token::{SessionToken, TokenHash};
 use twofold_core::{AccountId, Timestamp};
-use twofold_store::{Account, MfaChallenge, NewSession, Session};
+use twofold_store::{Account, MfaChallenge, NewSession, Session, Tx};
 use uuid::Uuid;
 
 use crate::audit::{code_keys, password_keys};
 use crate::mfa::MfaMethod;
+use crate::passkeys::Kind;
 use crate::throttle::{Attempt, Refusal, Reserve};
 use crate::totp::CodeCheck;
 use crate::{App, AppError, AppResult, RequestContext};
@@ -21,8 +23,29 @@ use crate::{App, AppError, AppResult, RequestContext};
 pub(crate) struct CodeFailure {
     pub kind: EventKind,
     pub actor: Actor,
-    pub method: &'static str,
+    pub method: Method,
     pub replayed: bool,
+}
+
+/// How a sign-in was made: what its new session records.
+pub(crate) struct SignedInWith {
+    pub aal: Aal,
+    pub amr: Vec<Amr>,
+    pub remember: bool,
+    /// The passkey that signed in on its own, named in the audit detail.
+    pub passkey: Option<Uuid>,
+}
+
+impl SignedInWith {
+    /// A password alone: assurance level 1.
+    fn password(remember: bool) -> Self {
+        Self {
+            aal: Aal::One,
+            amr: vec![Amr::Pwd],
+            remember,
+            passkey: None,
+        }
+    }
 }
 
 /// A new session and the token that names it; the token is shown once.
@@ -73,11 +96,11 @@ impl MfaProof {
         }
     }
 
-    fn method(&self) -> &'static str {
+    fn method(&self) -> Method {
         match self {
-            MfaProof::Totp(_) => "totp",
-            MfaProof::RecoveryCode(_) => "recovery_code",
-            MfaProof::Webauthn(_) => "webauthn",
+            MfaProof::Totp(_) => Method::Totp,
+            MfaProof::RecoveryCode(_) => Method::RecoveryCode,
+            MfaProof::Webauthn(_) => Method::Webauthn,
         }
     }
 }
@@ -180,25 +203,8 @@ impl App {
                 expires_at: challenge.expires_at,
             }));
         }
-        let issued = self
-            .issue_session(
-                &mut *tx,
-                &account,
-                Aal::One,
-                vec![Amr::Pwd],
-                remember_me,
-                ctx,
-            )
-            .await?;
-        let event = self.event(
-            EventKind::SignInSucceeded,
-            Some(account.id),
-            Actor::Myself,
-            ctx,
-            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
+        let how = SignedInWith::password(remember_me);
+        let issued = self.finish_sign_in(tx, &account, how, ctx).await?;
         Ok(SignInOutcome::Active(issued))
     }
 
@@ -249,7 +255,7 @@ impl App {
             MfaProof::Webauthn(credential) => {
                 let verified = self
                     .verify_account_assertion(
-                        false,
+                        Kind::Mfa,
                         challenge_id.expose(),
                         account.id,
                         None,
@@ -310,18 +316,7 @@ impl App {
         self.release(&mut *tx, attempt).await?;
         // Any method succeeding lifts the consecutive TOTP count.
         tx.reset_totp_failures(account.id).await?;
-        let remember = challenge.remember_me && self.policy.remember_me_with_mfa;
-        let mut issued = self
-            .issue_session(
-                &mut *tx,
-                &account,
-                Aal::Two,
-                vec![Amr::Pwd, amr],
-                remember,
-                ctx,
-            )
-            .await?;
-        if amr == Amr::Rc {
+        let recovery_codes_left = if amr == Amr::Rc {
             let left = tx
                 .recovery_status_in_tx(account.id)
                 .await?
@@ -334,14 +329,45 @@ impl App {
                 json!({ "remaining": left }),
             );
             self.audit(&mut *tx, event).await?;
-            issued.recovery_codes_left = Some(left);
+            Some(left)
+        } else {
+            None
+        };
+        let how = SignedInWith {
+            aal: Aal::Two,
+            amr: vec![Amr::Pwd, amr],
+            remember: challenge.remember_me && self.policy.remember_me_with_mfa,
+            passkey: None,
+        };
+        let issued = self.finish_sign_in(tx, &account, how, ctx).await?;
+        Ok(IssuedSession {
+            recovery_codes_left,
+            ..issued
+        })
+    }
+
+    /// The close of every sign-in: a new session inside `tx`, the
+    /// `SignInSucceeded` row naming it and how it was proven, and the commit.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        mut tx: Box<dyn Tx>,
+        account: &Account,
+        how: SignedInWith,
+        ctx: &RequestContext,
+    ) -> AppResult<IssuedSession> {
+        let issued = self
+            .issue_session(&mut *tx, account, how.aal, how.amr, how.remember, ctx)
+            .await?;
+        let mut detail = json!({ "amr": issued.session.amr, "session_id": issued.session.id });
+        if let Some(passkey) = how.passkey {
+            detail["passkey_id"] = json!(passkey);
         }
         let event = self.event(
             EventKind::SignInSucceeded,
             Some(account.id),
             Actor::Myself,
             ctx,
-            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
+            detail,
         );
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;
@@ -389,7 +415,7 @@ impl App {
             Some(account),
             failure.actor,
             ctx,
-            json!({ "method": failure.method, "replay": failure.replayed }),
+            json!({ "method": failure.method.as_str(), "replay": failure.replayed }),
         );
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;
@@ -404,20 +430,9 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
         let account = self.register(email, password, false, ctx).await?;
-        let mut tx = self.store.begin().await?;
-        let issued = self
-            .issue_session(&mut *tx, &account, Aal::One, vec![Amr::Pwd], false, ctx)
-            .await?;
-        let event = self.event(
-            EventKind::SignInSucceeded,
-            Some(account.id),
-            Actor::Myself,
-            ctx,
-            json!({ "amr": issued.session.amr, "session_id": issued.session.id }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
-        Ok(issued)
+        let tx = self.store.begin().await?;
+        self.finish_sign_in(tx, &account, SignedInWith::password(false), ctx)
+            .await
     }
 
     /// The live session a token names. Writes `last_seen_at` at most once a
@@ -522,7 +537,7 @@ impl App {
 
     pub(crate) async fn issue_session(
         &self,
-        tx: &mut dyn twofold_store::Tx,
+        tx: &mut dyn Tx,
         account: &Account,
         aal: Aal,
         amr: Vec<Amr>,

@@ -5,12 +5,14 @@ use secrecy::SecretString;
 use serde_json::json;
 use twofold_core::Timestamp;
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::factor::Method;
 use twofold_core::password::Verification;
 use twofold_core::session::is_privileged;
 use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{Session, Tx};
 
 use crate::audit::{code_keys, password_keys};
+use crate::passkeys::Kind;
 use crate::sessions::CodeFailure;
 use crate::throttle::{Attempt, Refusal, Reserve};
 use crate::totp::{CodeCheck, validate_code};
@@ -29,11 +31,11 @@ pub enum Proof {
 }
 
 impl Proof {
-    fn method(&self) -> &'static str {
+    fn method(&self) -> Method {
         match self {
-            Proof::Password(_) => "password",
-            Proof::Totp(_) => "totp",
-            Proof::Webauthn { .. } => "webauthn",
+            Proof::Password(_) => Method::Password,
+            Proof::Totp(_) => Method::Totp,
+            Proof::Webauthn { .. } => Method::Webauthn,
         }
     }
 }
@@ -107,7 +109,7 @@ impl App {
             } => {
                 let verified = self
                     .verify_account_assertion(
-                        true,
+                        Kind::Reauth,
                         &ceremony_id,
                         account,
                         Some(session.id),
@@ -170,7 +172,7 @@ impl App {
         &self,
         session: &Session,
         attempt: Attempt,
-        method: &'static str,
+        method: Method,
         ctx: &RequestContext,
     ) -> AppResult<Timestamp> {
         let mut tx = self.store.begin().await?;
@@ -183,7 +185,7 @@ impl App {
         &self,
         mut tx: Box<dyn Tx>,
         session: &Session,
-        method: &'static str,
+        method: Method,
         ctx: &RequestContext,
     ) -> AppResult<Timestamp> {
         let until = self.clock.now().plus(self.policy.step_up_window);
@@ -193,7 +195,7 @@ impl App {
             Some(session.account_id),
             Actor::Myself,
             ctx,
-            json!({ "method": method }),
+            json!({ "method": method.as_str() }),
         );
         self.audit(&mut *tx, event).await?;
         tx.commit().await?;

@@ -209,8 +209,10 @@ impl App {
             ))?;
         let mut tx = self.store.begin().await?;
         tx.lock_account(session.account_id).await?;
-        let first = tx.count_confirmed_totp(session.account_id).await? == 0
-            && tx.count_passkeys(session.account_id).await? == 0;
+        let first = tx
+            .strong_factors(session.account_id)
+            .await?
+            .adding_is_first();
         let step = i64::try_from(step).map_err(AppError::internal)?;
         if !tx
             .confirm_totp(session.account_id, session.id, id, &name, step, now)
@@ -311,20 +313,16 @@ impl App {
         // Counted under the account lock: two removals racing cannot both
         // see "one more remains" and leave none without confirmation.
         tx.lock_account(session.account_id).await?;
-        let passkeys = tx.count_passkeys(session.account_id).await?;
-        let confirmed_before = tx.count_confirmed_totp(session.account_id).await?;
+        let before = tx.strong_factors(session.account_id).await?;
         if !tx.delete_totp(session.account_id, id).await? {
             return Err(AppError::NotFound("no such authenticator"));
         }
-        let confirmed_after = tx.count_confirmed_totp(session.account_id).await?;
-        let was_last = confirmed_before > 0 && confirmed_after == 0 && passkeys == 0;
-        if was_last && !confirm_last {
-            return Err(AppError::LastFactor);
-        }
-        if was_last {
-            // MFA is off: its fallback goes with it.
-            tx.delete_recovery_codes(session.account_id).await?;
-        }
+        // A pending enrolment is no strong factor: removing it turns nothing off.
+        let was_strong = tx.strong_factors(session.account_id).await? != before;
+        let was_last = was_strong
+            && self
+                .strong_factor_removed(&mut *tx, session.account_id, before, confirm_last)
+                .await?;
         let event = self.event(
             EventKind::TotpRemoved,
             Some(session.account_id),

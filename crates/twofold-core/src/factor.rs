@@ -1,4 +1,5 @@
-//! Rules shared by all second factors: their names.
+//! Rules shared by all second factors: their names, the one vocabulary for
+//! ways of proving oneself, and when MFA is on.
 
 use crate::text::is_bidi_control;
 
@@ -46,6 +47,76 @@ impl FactorName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A way of proving who one is: in proofs, challenges and audit details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Password,
+    Totp,
+    RecoveryCode,
+    /// A passkey or security key.
+    Webauthn,
+}
+
+impl Method {
+    /// The name the API, the pages and the audit log use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Password => "password",
+            Method::Totp => "totp",
+            Method::RecoveryCode => "recovery_code",
+            Method::Webauthn => "webauthn",
+        }
+    }
+}
+
+/// An account's strong factors: confirmed authenticator apps and passkeys.
+/// MFA is on exactly when there is one: derived, never stored as a flag that
+/// could disagree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StrongFactors {
+    pub totp: u64,
+    pub passkeys: u64,
+}
+
+/// What removing one strong factor does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Another strong factor remains: MFA stays on.
+    Keeps,
+    /// It was the last one: MFA turns off (and the recovery sheet goes).
+    TurnsMfaOff,
+}
+
+/// Removing the last strong factor turns MFA off, so it must be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastFactor;
+
+impl StrongFactors {
+    pub fn total(self) -> u64 {
+        self.totp + self.passkeys
+    }
+
+    pub fn mfa_on(self) -> bool {
+        self.total() > 0
+    }
+
+    /// Adding a strong factor now turns MFA on (and brings the first
+    /// recovery sheet).
+    pub fn adding_is_first(self) -> bool {
+        !self.mfa_on()
+    }
+
+    /// Removing one of these factors; `confirmed` is the person's "yes, turn
+    /// MFA off" for the last one.
+    pub fn removal(self, confirmed: bool) -> Result<Removal, LastFactor> {
+        match (self.total(), confirmed) {
+            (1, false) => Err(LastFactor),
+            (1, true) => Ok(Removal::TurnsMfaOff),
+            _ => Ok(Removal::Keeps),
+        }
     }
 }
 
@@ -97,5 +168,49 @@ mod tests {
         // Right-to-left scripts and emoji joined with U+200D stay welcome.
         assert!(FactorName::parse("מפתח אבטחה").is_ok());
         assert!(FactorName::parse("\u{1F469}\u{200D}\u{1F4BB} laptop").is_ok());
+    }
+
+    #[test]
+    fn mfa_is_on_with_any_strong_factor() {
+        let none = StrongFactors::default();
+        let app = StrongFactors {
+            totp: 1,
+            passkeys: 0,
+        };
+        let key = StrongFactors {
+            totp: 0,
+            passkeys: 1,
+        };
+        assert!(!none.mfa_on() && none.adding_is_first());
+        assert!(app.mfa_on() && !app.adding_is_first());
+        assert!(key.mfa_on() && !key.adding_is_first());
+    }
+
+    #[test]
+    fn removing_the_last_strong_factor_needs_confirmation() {
+        let one = StrongFactors {
+            totp: 0,
+            passkeys: 1,
+        };
+        let two = StrongFactors {
+            totp: 1,
+            passkeys: 1,
+        };
+        assert_eq!(one.removal(false), Err(LastFactor));
+        assert_eq!(one.removal(true), Ok(Removal::TurnsMfaOff));
+        assert_eq!(two.removal(false), Ok(Removal::Keeps));
+        assert_eq!(two.removal(true), Ok(Removal::Keeps));
+    }
+
+    #[test]
+    fn method_names_are_the_api_words() {
+        let names = [
+            Method::Password,
+            Method::Totp,
+            Method::RecoveryCode,
+            Method::Webauthn,
+        ]
+        .map(Method::as_str);
+        assert_eq!(names, ["password", "totp", "recovery_code", "webauthn"]);
     }
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use twofold_core::email::Email;
+use twofold_core::factor::StrongFactors;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::SessionToken;
 use twofold_core::{Role, Timestamp};
@@ -609,7 +610,7 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
     let mut tx = store.begin().await.unwrap();
     tx.insert_totp(&pending).await.unwrap();
     tx.insert_totp(&late).await.unwrap();
-    assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 0);
+    assert_eq!(tx.strong_factors(owner.id).await.unwrap().totp, 0);
     assert_eq!(tx.count_live_totp(owner.id, T0).await.unwrap(), 2);
     assert_eq!(
         tx.count_live_totp(owner.id, T0.plus(secs(10)))
@@ -648,7 +649,13 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
             .unwrap(),
         "only once"
     );
-    assert_eq!(tx.count_confirmed_totp(owner.id).await.unwrap(), 1);
+    assert_eq!(
+        tx.strong_factors(owner.id).await.unwrap(),
+        StrongFactors {
+            totp: 1,
+            passkeys: 0
+        }
+    );
     assert_eq!(
         tx.count_live_totp(owner.id, T0.plus(secs(10)))
             .await
@@ -977,7 +984,7 @@ pub async fn passkey_ids_are_unique_and_counters_only_move_forward(store: Arc<dy
             .unwrap(),
         "still none"
     );
-    assert_eq!(tx.count_passkeys(alice.id).await.unwrap(), 2);
+    assert_eq!(tx.strong_factors(alice.id).await.unwrap().passkeys, 2);
     tx.commit().await.unwrap();
 
     let found = store

@@ -13,6 +13,7 @@ mod sqlx_backend;
 pub mod tx_guard;
 
 use async_trait::async_trait;
+use twofold_core::factor::StrongFactors;
 use twofold_core::session::Aal;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, Timestamp};
@@ -242,7 +243,6 @@ pub trait Tx: Send {
         account: AccountId,
         now: Timestamp,
     ) -> StoreResult<()>;
-    async fn count_confirmed_totp(&mut self, account: AccountId) -> StoreResult<i64>;
     /// Confirmed authenticators plus enrolments still pending at `now`.
     async fn count_live_totp(&mut self, account: AccountId, now: Timestamp) -> StoreResult<i64>;
 
@@ -332,7 +332,9 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     async fn delete_passkey(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
     async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64>;
-    async fn count_passkeys(&mut self, account: AccountId) -> StoreResult<i64>;
+    /// Confirmed authenticators and passkeys, in one read (run it under the
+    /// account lock when a decision depends on it).
+    async fn strong_factors(&mut self, account: AccountId) -> StoreResult<StrongFactors>;
 
     async fn insert_ceremony(&mut self, id: &TokenHash, ceremony: &Ceremony) -> StoreResult<()>;
 

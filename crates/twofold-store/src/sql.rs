@@ -113,9 +113,6 @@ pub const DELETE_TOTP: &str = "DELETE FROM totp_authenticators WHERE id = $1 AND
 pub const DELETE_EXPIRED_PENDING_TOTP: &str = "DELETE FROM totp_authenticators \
      WHERE account_id = $1 AND confirmed_at IS NULL AND pending_until <= $2";
 
-pub const COUNT_CONFIRMED_TOTP: &str =
-    "SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL";
-
 /// Confirmed authenticators and unexpired enrolments: what the cap counts.
 pub const COUNT_LIVE_TOTP: &str = "SELECT COUNT(*) FROM totp_authenticators \
      WHERE account_id = $1 AND (confirmed_at IS NOT NULL OR pending_until > $2)";
@@ -198,7 +195,10 @@ pub const DELETE_PASSKEY: &str = "DELETE FROM passkeys WHERE id = $1 AND account
 
 pub const DELETE_ALL_PASSKEYS: &str = "DELETE FROM passkeys WHERE account_id = $1";
 
-pub const COUNT_PASSKEYS: &str = "SELECT COUNT(*) FROM passkeys WHERE account_id = $1";
+/// The strong factors: confirmed authenticators, then passkeys.
+pub const STRONG_FACTORS: &str = "SELECT \
+     (SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL), \
+     (SELECT COUNT(*) FROM passkeys WHERE account_id = $1)";
 
 pub const INSERT_CEREMONY: &str = "INSERT INTO webauthn_ceremonies \
      (id_hash, kind, account_id, session_id, state, name, created_at, expires_at) \

@@ -11,6 +11,7 @@ macro_rules! sqlx_backend {
     ($store:ident, $tx:ident, $pool:ty, $name:literal) => {
         mod shared_sql_backend {
             use ::async_trait::async_trait;
+            use ::twofold_core::factor::StrongFactors;
             use ::twofold_core::session::{Aal, amr_to_text};
             use ::twofold_core::token::TokenHash;
             use ::twofold_core::{AccountId, Timestamp};
@@ -542,13 +543,6 @@ macro_rules! sqlx_backend {
                     Ok(())
                 }
 
-                async fn count_confirmed_totp(&mut self, account: AccountId) -> StoreResult<i64> {
-                    Ok(sqlx::query_scalar(sql::COUNT_CONFIRMED_TOTP)
-                        .bind(account)
-                        .fetch_one(&mut *self.tx)
-                        .await?)
-                }
-
                 async fn count_live_totp(
                     &mut self,
                     account: AccountId,
@@ -785,11 +779,18 @@ macro_rules! sqlx_backend {
                         .rows_affected())
                 }
 
-                async fn count_passkeys(&mut self, account: AccountId) -> StoreResult<i64> {
-                    Ok(sqlx::query_scalar(sql::COUNT_PASSKEYS)
+                async fn strong_factors(
+                    &mut self,
+                    account: AccountId,
+                ) -> StoreResult<StrongFactors> {
+                    let (totp, passkeys): (i64, i64) = sqlx::query_as(sql::STRONG_FACTORS)
                         .bind(account)
                         .fetch_one(&mut *self.tx)
-                        .await?)
+                        .await?;
+                    Ok(StrongFactors {
+                        totp: u64::try_from(totp).unwrap_or(0),
+                        passkeys: u64::try_from(passkeys).unwrap_or(0),
+                    })
                 }
 
                 async fn insert_ceremony(

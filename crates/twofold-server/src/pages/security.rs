@@ -34,7 +34,7 @@ struct SecurityPage {
     notice: Option<String>,
     mfa_enabled: bool,
     /// Authenticator apps and passkeys together (the last-factor warning).
-    factor_count: usize,
+    factor_count: u64,
     totp: Vec<TotpRow>,
     passkeys: Vec<PasskeyRow>,
     /// For the browser's signals to password managers.
@@ -152,7 +152,7 @@ async fn load(
         created_at: account.created_at.to_human(),
         notice,
         mfa_enabled: mfa.enabled(),
-        factor_count: mfa.totp.len() + mfa.passkeys.len(),
+        factor_count: mfa.strong_factors().total(),
         passkeys: mfa
             .passkeys
             .iter()
