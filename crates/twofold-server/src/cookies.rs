@@ -5,25 +5,24 @@
 
 use axum::http::HeaderValue;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use twofold_core::Timestamp;
+use twofold_app::IssuedSession;
 use twofold_core::token::SessionToken;
 
 use crate::state::WebConfig;
 
-/// `Set-Cookie` for a new session. With `persist_until` the cookie outlives
-/// the browser session ("remember me"); otherwise it ends with it.
-pub fn session_cookie(
-    web: &WebConfig,
-    token: &SessionToken,
-    persist_until: Option<(Timestamp, Timestamp)>,
-) -> HeaderValue {
-    let mut cookie = Cookie::build((web.session_cookie(), token.expose().to_owned()))
+/// `Set-Cookie` for a newly issued session. A persistent session's cookie
+/// outlives the browser session ("remember me") until the session expires;
+/// otherwise it ends with the browser session. The app decides which.
+pub fn session_cookie(web: &WebConfig, issued: &IssuedSession) -> HeaderValue {
+    let mut cookie = Cookie::build((web.session_cookie(), issued.token.expose().to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
         .secure(web.https);
-    if let Some((now, until)) = persist_until {
-        let seconds = i64::try_from(now.seconds_until(until)).unwrap_or(i64::MAX);
+    if issued.persistent {
+        let session = &issued.session;
+        let lifetime = session.created_at.seconds_until(session.expires_at);
+        let seconds = i64::try_from(lifetime).unwrap_or(i64::MAX);
         cookie = cookie.max_age(time::Duration::seconds(seconds));
     }
     header(cookie.build())

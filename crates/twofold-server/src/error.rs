@@ -1,6 +1,6 @@
 //! API errors: the status, a stable snake_case code, and a message, as
-//! `{"error":{"code":"…","message":"…"}}`. Internal causes are logged here,
-//! never sent.
+//! `{"error":{"code":"…","message":"…"}}`. Internal causes are never sent:
+//! they are logged once per request (see `middleware::log_internal_causes`).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use twofold_app::AppError;
 use utoipa::ToSchema;
+
+use crate::middleware;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -48,61 +50,46 @@ impl ApiError {
     }
 }
 
+/// Each use-case error's status and stable code: the one table, read by the
+/// API's answers and by the pages alike.
+pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
+    match e {
+        AppError::InvalidInput { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+        AppError::InvalidCredentials | AppError::PasskeyRejected => {
+            (StatusCode::UNAUTHORIZED, "invalid_credentials")
+        }
+        AppError::WrongProof => (StatusCode::FORBIDDEN, "invalid_credentials"),
+        AppError::BadCode(_) => (StatusCode::BAD_REQUEST, "invalid_code"),
+        AppError::WrongCode => (StatusCode::UNAUTHORIZED, "invalid_code"),
+        AppError::ChallengeExpired => (StatusCode::UNAUTHORIZED, "challenge_expired"),
+        AppError::TotpLocked => (StatusCode::FORBIDDEN, "totp_locked"),
+        AppError::LastFactor => (StatusCode::CONFLICT, "last_factor"),
+        AppError::CeremonyExpired => (StatusCode::BAD_REQUEST, "ceremony_expired"),
+        AppError::UnknownCredential => (StatusCode::UNAUTHORIZED, "unknown_credential"),
+        AppError::NoStrongFactor => (StatusCode::CONFLICT, "no_strong_factor"),
+        AppError::ReauthRequired => (StatusCode::FORBIDDEN, "reauth_required"),
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+        AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        let message = e.to_string();
+        let (status, code) = status_and_code(&e);
+        let mut error = Self::new(status, code, e.to_string());
         match e {
-            AppError::InvalidInput { .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+            AppError::RateLimited { retry_after } => {
+                error.retry_after = Some(retry_after.as_secs().max(1));
             }
-            AppError::InvalidCredentials => {
-                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
-            }
-            AppError::BadCode(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_code", message),
-            AppError::WrongCode => Self::new(StatusCode::UNAUTHORIZED, "invalid_code", message),
-            AppError::ChallengeExpired => {
-                Self::new(StatusCode::UNAUTHORIZED, "challenge_expired", message)
-            }
-            AppError::TotpLocked => Self::new(StatusCode::FORBIDDEN, "totp_locked", message),
-            AppError::LastFactor => Self::new(StatusCode::CONFLICT, "last_factor", message),
-            AppError::CeremonyExpired => {
-                Self::new(StatusCode::BAD_REQUEST, "ceremony_expired", message)
-            }
-            AppError::PasskeyRejected => {
-                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
-            }
-            AppError::UnknownCredential => {
-                Self::new(StatusCode::UNAUTHORIZED, "unknown_credential", message)
-            }
-            AppError::NoStrongFactor => {
-                Self::new(StatusCode::CONFLICT, "no_strong_factor", message)
-            }
-            AppError::WrongProof => {
-                Self::new(StatusCode::FORBIDDEN, "invalid_credentials", message)
-            }
-            AppError::ReauthRequired => {
-                Self::new(StatusCode::FORBIDDEN, "reauth_required", message)
-            }
-            AppError::Unauthenticated => {
-                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
-            }
-            AppError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
-            AppError::NotFound(_) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
-            AppError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            AppError::RateLimited { retry_after } => Self {
-                retry_after: Some(retry_after.as_secs().max(1)),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
-            },
-            AppError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message),
-            AppError::Internal(cause) => {
-                tracing::error!(error = %cause, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
-            }
+            AppError::Internal(cause) => middleware::keep_internal_cause(cause),
+            _ => {}
         }
+        error
     }
 }
 

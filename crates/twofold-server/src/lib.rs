@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             middleware::request_deadline,
         ));
     middleware::with_security_headers(routes, &state.web)
+        .layer(axum::middleware::from_fn(middleware::log_internal_causes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))

@@ -165,10 +165,7 @@ pub async fn complete_mfa(
 
 /// `201 {state:"active", token, session}` with the session cookie.
 pub fn active_session(state: &AppState, issued: IssuedSession) -> Response {
-    let persist = issued
-        .persistent
-        .then_some((issued.session.created_at, issued.session.expires_at));
-    let cookie = cookies::session_cookie(&state.web, &issued.token, persist);
+    let cookie = cookies::session_cookie(&state.web, &issued);
     let body = ActiveSession {
         state: "active",
         token: issued.token.expose().to_owned(),

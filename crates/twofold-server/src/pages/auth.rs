@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use secrecy::SecretString;
 use serde::Deserialize;
+use twofold_app::IssuedSession;
 
 use super::{explain, render, see_other};
 use crate::cookies;
@@ -83,7 +84,7 @@ pub async fn setup(
         .set_up_owner(&form.email, form.password, &ctx)
         .await
     {
-        Ok(issued) => signed_in(&state, &issued.token, None),
+        Ok(issued) => signed_in(&state, &issued),
         Err(e) => {
             let (status, error) = explain(e);
             render(
@@ -140,11 +141,7 @@ pub async fn login(
         .sign_in(&form.email, form.password, remember_me, &ctx)
         .await
     {
-        Ok(twofold_app::SignInOutcome::Active(issued)) => {
-            let persist =
-                remember_me.then_some((issued.session.created_at, issued.session.expires_at));
-            signed_in(&state, &issued.token, persist)
-        }
+        Ok(twofold_app::SignInOutcome::Active(issued)) => signed_in(&state, &issued),
         Ok(twofold_app::SignInOutcome::MfaRequired(challenge)) => {
             let cookies = cookies::challenge_cookies(&state.web, &challenge.id);
             (
@@ -181,12 +178,8 @@ pub async fn logout(State(state): State<AppState>, PageSession(session): PageSes
         .into_response()
 }
 
-fn signed_in(
-    state: &AppState,
-    token: &twofold_core::token::SessionToken,
-    persist: Option<(twofold_core::Timestamp, twofold_core::Timestamp)>,
-) -> Response {
-    let cookie = cookies::session_cookie(&state.web, token, persist);
+fn signed_in(state: &AppState, issued: &IssuedSession) -> Response {
+    let cookie = cookies::session_cookie(&state.web, issued);
     ([(header::SET_COOKIE, cookie)], see_other(HOME)).into_response()
 }
 

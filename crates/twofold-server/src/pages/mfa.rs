@@ -91,12 +91,9 @@ pub async fn submit(
     };
     match state.app.complete_mfa(&challenge_id, proof, &ctx).await {
         Ok(issued) => {
-            let persist = issued
-                .persistent
-                .then_some((issued.session.created_at, issued.session.expires_at));
             // Several cookies: `AppendHeaders`, as a plain header array
             // would keep only the last one.
-            let session = cookies::session_cookie(&state.web, &issued.token, persist);
+            let session = cookies::session_cookie(&state.web, &issued);
             let set = std::iter::once(session).chain(cookies::clear_challenge_cookies(&state.web));
             (
                 AppendHeaders(set.map(|cookie| (header::SET_COOKIE, cookie))),

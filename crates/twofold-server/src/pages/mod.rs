@@ -21,6 +21,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use twofold_app::AppError;
 
+use crate::error::status_and_code;
+use crate::middleware;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -127,70 +129,33 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-/// A use-case error as a sentence for a form, with the status to answer.
+/// A use-case error as a sentence for a form, with the status to answer
+/// (the API's, from the one table).
 fn explain(e: AppError) -> (StatusCode, String) {
+    let (status, _) = status_and_code(&e);
+    (status, page_wording(e))
+}
+
+/// The page's own wording where the API's message reads badly on a form;
+/// otherwise that message as a sentence.
+fn page_wording(e: AppError) -> String {
     match e {
-        AppError::InvalidInput { message, .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, capitalise(&message))
+        AppError::InvalidCredentials => "Email or password is incorrect.".to_owned(),
+        AppError::WrongProof => "That password or code is incorrect.".to_owned(),
+        AppError::WrongCode => {
+            "That code is incorrect. Enter the newest code from your app.".to_owned()
         }
-        AppError::InvalidCredentials => (
-            StatusCode::UNAUTHORIZED,
-            "Email or password is incorrect.".to_owned(),
+        AppError::ChallengeExpired => "This sign-in has expired. Sign in again.".to_owned(),
+        AppError::RateLimited { retry_after } => format!(
+            "Too many attempts. Try again in {} minutes.",
+            retry_after.as_secs().div_ceil(60).max(1)
         ),
-        AppError::WrongProof => (
-            StatusCode::FORBIDDEN,
-            "That password or code is incorrect.".to_owned(),
-        ),
-        AppError::WrongCode => (
-            StatusCode::UNAUTHORIZED,
-            "That code is incorrect. Enter the newest code from your app.".to_owned(),
-        ),
-        AppError::ChallengeExpired => (
-            StatusCode::UNAUTHORIZED,
-            "This sign-in has expired. Sign in again.".to_owned(),
-        ),
-        AppError::RateLimited { retry_after } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many attempts. Try again in {} minutes.",
-                retry_after.as_secs().div_ceil(60).max(1)
-            ),
-        ),
-        AppError::Busy => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server is busy. Try again in a moment.".to_owned(),
-        ),
+        AppError::Busy => "The server is busy. Try again in a moment.".to_owned(),
         AppError::Internal(cause) => {
-            tracing::error!(error = %cause, "internal error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Try again.".to_owned(),
-            )
+            middleware::keep_internal_cause(cause);
+            "Something went wrong on our side. Try again.".to_owned()
         }
-        other @ (AppError::Unauthenticated
-        | AppError::ReauthRequired
-        | AppError::BadCode(_)
-        | AppError::TotpLocked
-        | AppError::LastFactor
-        | AppError::NoStrongFactor
-        | AppError::CeremonyExpired
-        | AppError::PasskeyRejected
-        | AppError::UnknownCredential
-        | AppError::Forbidden(_)
-        | AppError::NotFound(_)
-        | AppError::Conflict(_)) => {
-            let status = match other {
-                AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden(_) | AppError::ReauthRequired | AppError::TotpLocked => {
-                    StatusCode::FORBIDDEN
-                }
-                AppError::BadCode(_) | AppError::CeremonyExpired => StatusCode::BAD_REQUEST,
-                AppError::PasskeyRejected | AppError::UnknownCredential => StatusCode::UNAUTHORIZED,
-                AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                _ => StatusCode::CONFLICT,
-            };
-            (status, capitalise(&other.to_string()))
-        }
+        other => capitalise(&other.to_string()),
     }
 }
 
