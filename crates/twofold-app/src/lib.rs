@@ -1,6 +1,7 @@
-//! The use cases of twofold. Each one opens at most one write transaction,
-//! applies the core's rules, and commits; the web pages, the JSON API and the
-//! CLI all call these, so every rule lives in one place.
+//! The use cases of twofold. Each one reads what it needs, reserves its
+//! attempt when it is limited (`throttle`), applies the core's rules and
+//! commits its change in one transaction; the web pages, the JSON API and
+//! the CLI all call these, so every rule lives in one place.
 
 mod accounts;
 mod audit;
