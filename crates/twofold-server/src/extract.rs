@@ -7,6 +7,7 @@ use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
 use twofold_app::{AppError, RequestContext, Session};
@@ -193,6 +194,21 @@ impl FromRequestParts<AppState> for PageSession {
             Ok(session) => Ok(PageSession(Some(session))),
             Err(AppError::Unauthenticated) => Ok(PageSession(None)),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A signed-in page visitor; without a session, `303` to `/login`.
+pub struct SignedIn(pub Session);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match PageSession::from_request_parts(parts, state).await {
+            Ok(PageSession(Some(session))) => Ok(SignedIn(session)),
+            Ok(PageSession(None)) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(e.into_response()),
         }
     }
 }

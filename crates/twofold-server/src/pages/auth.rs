@@ -1,9 +1,11 @@
 //! Setup, sign-in and sign-out pages.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{get, post};
 use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::IssuedSession;
@@ -15,6 +17,14 @@ use crate::extract::{Client, PageForm, PageSession};
 use crate::state::AppState;
 
 use super::HOME;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/setup", get(setup_page).post(setup))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
 
 #[derive(Template)]
 #[template(path = "setup.html")]

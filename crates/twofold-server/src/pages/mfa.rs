@@ -1,9 +1,11 @@
 //! The second step of a browser sign-in: the MFA page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use twofold_app::{AppError, MfaProof};
@@ -12,6 +14,10 @@ use super::{HOME, explain, render, see_other};
 use crate::cookies;
 use crate::extract::{Client, PageForm};
 use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login/mfa", get(page).post(submit))
+}
 
 #[derive(Template)]
 #[template(path = "mfa.html")]

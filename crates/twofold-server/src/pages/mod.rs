@@ -1,6 +1,7 @@
 //! The pages a person uses: setup, sign-in, Settings → Security. Server-side
 //! rendered (askama), plain forms, no inline script (the CSP forbids it).
 
+mod action;
 mod auth;
 mod mfa;
 mod passkeys;
@@ -18,7 +19,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use twofold_app::AppError;
 
 use crate::error::status_and_code;
@@ -27,44 +28,13 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(auth::home))
-        .route("/setup", get(auth::setup_page).post(auth::setup))
-        .route("/login", get(auth::login_page).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route(security::PATH, get(security::page))
-        .route(
-            "/settings/security/password",
-            post(security::change_password),
-        )
-        .route(
-            "/settings/security/sessions/{id}/revoke",
-            post(security::revoke),
-        )
-        .route(
-            "/settings/security/sessions/revoke-others",
-            post(security::revoke_others),
-        )
-        .route("/reauth", get(step_up::page).post(step_up::confirm))
-        .route("/login/mfa", get(mfa::page).post(mfa::submit))
-        .route("/settings/security/totp", post(totp::add))
-        .route("/settings/security/totp/{id}/verify", post(totp::verify))
-        .route("/settings/security/totp/{id}/rename", post(totp::rename))
-        .route("/settings/security/totp/{id}/remove", post(totp::remove))
-        .route(
-            "/settings/security/recovery-codes",
-            post(recovery::generate),
-        )
-        .route("/settings/security/mfa/disable", post(recovery::disable))
-        .route("/settings/security/passkeys", post(passkeys::finish))
-        .route("/settings/security/passkeys/add", post(passkeys::add))
-        .route(
-            "/settings/security/passkeys/{id}/rename",
-            post(passkeys::rename),
-        )
-        .route(
-            "/settings/security/passkeys/{id}/remove",
-            post(passkeys::remove),
-        )
+        .merge(auth::router())
+        .merge(mfa::router())
+        .merge(security::router())
+        .merge(step_up::router())
+        .merge(totp::router())
+        .merge(recovery::router())
+        .merge(passkeys::router())
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }
@@ -157,6 +127,12 @@ fn page_wording(e: AppError) -> String {
         }
         other => capitalise(&other.to_string()),
     }
+}
+
+/// A refused page action: the message page titled `title`.
+fn failed(title: &str, e: AppError) -> Response {
+    let (status, error) = explain(e);
+    message(status, title, &error)
 }
 
 fn capitalise(message: &str) -> String {

@@ -1,20 +1,29 @@
 //! The passkeys card of the Security page: starting a registration after a
 //! step-up, finishing one the page's script started, rename and remove.
 
-use axum::extract::{Path, RawForm, State};
+use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::post;
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::stash::ActionForm;
-use super::{explain, message, see_other};
-use crate::extract::{Client, PageSession};
+use super::action::{NameForm, NoFields, PageAction, RemoveForm};
+use super::security::notice;
+use super::{failed, message, recovery, see_other};
 use crate::state::AppState;
 
-fn field(body: &[u8], name: &str) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+pub const ADD: &str = "/settings/security/passkeys/add";
+pub const RENAME: &str = "/settings/security/passkeys/{id}/rename";
+pub const REMOVE: &str = "/settings/security/passkeys/{id}/remove";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings/security/passkeys", post(finish))
+        .route(ADD, post(add))
+        .route(RENAME, post(rename))
+        .route(REMOVE, post(remove))
 }
 
 /// Where the page's script continues an "Add passkey" that waited for the
@@ -25,107 +34,82 @@ const RESUME_ADD: &str = "/settings/security#add-passkey";
 /// window is closed (otherwise it runs the ceremony itself); the step-up
 /// screen posts it again after the proof, and the browser goes back to the
 /// Security page, whose script continues the registration.
-pub async fn add(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    form: ActionForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    match state.app.require_step_up(&session) {
+async fn add(State(state): State<AppState>, a: PageAction<NoFields>) -> Response {
+    match state.app.require_step_up(&a.session) {
         Ok(()) => see_other(RESUME_ADD),
-        Err(_) => form.step_up(&state, &session).await,
+        Err(e) => a.refused(&state, "Passkey not added", e).await,
     }
 }
 
-/// The form the script submits after `navigator.credentials.create()`.
-pub async fn finish(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
-    RawForm(body): RawForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
+/// What the script submits after `navigator.credentials.create()`.
+#[derive(Deserialize)]
+struct FinishForm {
+    #[serde(default)]
+    ceremony_id: String,
+    name: Option<String>,
+    #[serde(default)]
+    credential: String,
+}
+
+async fn finish(State(state): State<AppState>, a: PageAction<FinishForm>) -> Response {
+    let Ok(credential) = serde_json::from_str(&a.form.credential) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Passkey not added",
+            "The browser's answer could not be read. Try again.",
+        );
     };
-    let ceremony_id = field(&body, "ceremony_id").unwrap_or_default();
-    let name = field(&body, "name");
-    let credential = match serde_json::from_str(&field(&body, "credential").unwrap_or_default()) {
-        Ok(credential) => credential,
-        Err(_) => {
-            return message(
-                StatusCode::BAD_REQUEST,
-                "Passkey not added",
-                "The browser's answer could not be read. Try again.",
-            );
-        }
-    };
+    let (session, form) = (&a.session, &a.form);
     match state
         .app
-        .finish_passkey_registration(&session, &ceremony_id, name.as_deref(), &credential, &ctx)
+        .finish_passkey_registration(
+            session,
+            &form.ceremony_id,
+            form.name.as_deref(),
+            &credential,
+            &a.ctx,
+        )
         .await
     {
         Ok(added) => match &added.recovery_codes {
-            Some(sheet) => super::recovery::sheet_page(
+            Some(sheet) => recovery::sheet_page(
                 &state,
-                &session,
+                session,
                 sheet,
                 Some(
                     "Passkey added: two-factor authentication is on. Save your recovery codes now.",
                 ),
             ),
-            None => see_other(&format!("{}?notice=passkey_added", super::security::PATH)),
+            None => notice("passkey_added"),
         },
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Passkey not added", &error)
-        }
+        Err(e) => failed("Passkey not added", e),
     }
 }
 
-pub async fn rename(
+async fn rename(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
     Path(id): Path<Uuid>,
-    form: ActionForm,
+    a: PageAction<NameForm>,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let name = form.get("name").unwrap_or_default();
-    match state.app.rename_passkey(&session, id, name, &ctx).await {
-        Ok(_) => see_other(&format!("{}?notice=passkey_renamed", super::security::PATH)),
-        Err(twofold_app::AppError::ReauthRequired) => form.step_up(&state, &session).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Passkey not renamed", &error)
-        }
+    let name = a.form.name.as_deref().unwrap_or_default();
+    match state.app.rename_passkey(&a.session, id, name, &a.ctx).await {
+        Ok(_) => notice("passkey_renamed"),
+        Err(e) => a.refused(&state, "Passkey not renamed", e).await,
     }
 }
 
-pub async fn remove(
+async fn remove(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
     Path(id): Path<Uuid>,
-    form: ActionForm,
+    a: PageAction<RemoveForm>,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let confirm_last = form.get("confirm_last").is_some();
+    let confirm_last = a.form.confirm_last();
     match state
         .app
-        .remove_passkey(&session, id, confirm_last, &ctx)
+        .remove_passkey(&a.session, id, confirm_last, &a.ctx)
         .await
     {
-        Ok(()) => see_other(&format!("{}?notice=passkey_removed", super::security::PATH)),
-        Err(twofold_app::AppError::ReauthRequired) => form.step_up(&state, &session).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Passkey not removed", &error)
-        }
+        Ok(()) => notice("passkey_removed"),
+        Err(e) => a.refused(&state, "Passkey not removed", e).await,
     }
 }

@@ -1,12 +1,11 @@
 //! The page actions that need a step-up, and the only places the step-up
 //! screen may send a browser back to. Anything else (another path, `.` or
 //! `..` segments, percent-encoding, a UUID in another spelling) is not one
-//! of them.
+//! of them. The paths are the page modules' own routes.
 
 use uuid::Uuid;
 
-/// Where the actions live.
-const PREFIX: &str = "/settings/security/";
+use super::{passkeys, recovery, security, totp};
 
 /// A security change waiting for the step-up proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,41 +21,61 @@ pub enum PendingChange {
     RemovePasskey(Uuid),
 }
 
+/// Every change, built from the id its path carries (ignored by the changes
+/// whose path has none).
+const ALL: [fn(Uuid) -> PendingChange; 9] = [
+    |_| PendingChange::ChangePassword,
+    |_| PendingChange::AddTotp,
+    PendingChange::RenameTotp,
+    PendingChange::RemoveTotp,
+    |_| PendingChange::NewRecoveryCodes,
+    |_| PendingChange::DisableMfa,
+    |_| PendingChange::AddPasskey,
+    PendingChange::RenamePasskey,
+    PendingChange::RemovePasskey,
+];
+
 impl PendingChange {
     /// The change whose form posts to `path`, if `path` is exactly the
     /// canonical path of one.
     pub fn from_path(path: &str) -> Option<Self> {
-        let rest = path.strip_prefix(PREFIX)?;
-        let segments: Vec<&str> = rest.split('/').collect();
-        let change = match segments.as_slice() {
-            ["password"] => Self::ChangePassword,
-            ["totp"] => Self::AddTotp,
-            ["totp", id, "rename"] => Self::RenameTotp(canonical_id(id)?),
-            ["totp", id, "remove"] => Self::RemoveTotp(canonical_id(id)?),
-            ["recovery-codes"] => Self::NewRecoveryCodes,
-            ["mfa", "disable"] => Self::DisableMfa,
-            ["passkeys", "add"] => Self::AddPasskey,
-            ["passkeys", id, "rename"] => Self::RenamePasskey(canonical_id(id)?),
-            ["passkeys", id, "remove"] => Self::RemovePasskey(canonical_id(id)?),
-            _ => return None,
-        };
-        Some(change)
+        ALL.iter().find_map(|change| {
+            let id = match_route(change(Uuid::nil()).route(), path)?;
+            Some(change(id.unwrap_or_default()))
+        })
     }
 
     /// The action's path, in its one canonical spelling.
     pub fn path(self) -> String {
-        let tail = match self {
-            Self::ChangePassword => "password".to_owned(),
-            Self::AddTotp => "totp".to_owned(),
-            Self::RenameTotp(id) => format!("totp/{id}/rename"),
-            Self::RemoveTotp(id) => format!("totp/{id}/remove"),
-            Self::NewRecoveryCodes => "recovery-codes".to_owned(),
-            Self::DisableMfa => "mfa/disable".to_owned(),
-            Self::AddPasskey => "passkeys/add".to_owned(),
-            Self::RenamePasskey(id) => format!("passkeys/{id}/rename"),
-            Self::RemovePasskey(id) => format!("passkeys/{id}/remove"),
-        };
-        format!("{PREFIX}{tail}")
+        match self.id() {
+            Some(id) => self.route().replace("{id}", &id.hyphenated().to_string()),
+            None => self.route().to_owned(),
+        }
+    }
+
+    /// The route of the action, as its page module's router holds it.
+    fn route(self) -> &'static str {
+        match self {
+            Self::ChangePassword => security::PASSWORD,
+            Self::AddTotp => totp::ADD,
+            Self::RenameTotp(_) => totp::RENAME,
+            Self::RemoveTotp(_) => totp::REMOVE,
+            Self::NewRecoveryCodes => recovery::GENERATE,
+            Self::DisableMfa => recovery::DISABLE,
+            Self::AddPasskey => passkeys::ADD,
+            Self::RenamePasskey(_) => passkeys::RENAME,
+            Self::RemovePasskey(_) => passkeys::REMOVE,
+        }
+    }
+
+    fn id(self) -> Option<Uuid> {
+        match self {
+            Self::RenameTotp(id)
+            | Self::RemoveTotp(id)
+            | Self::RenamePasskey(id)
+            | Self::RemovePasskey(id) => Some(id),
+            _ => None,
+        }
     }
 
     /// What the step-up screen says the proof is for.
@@ -71,6 +90,21 @@ impl PendingChange {
             Self::AddPasskey => "add a passkey",
             Self::RenamePasskey(_) => "rename a passkey",
             Self::RemovePasskey(_) => "remove a passkey",
+        }
+    }
+}
+
+/// Whether `path` is `route` segment by segment, with its `{id}` segment (if
+/// any) a canonical UUID; that id.
+fn match_route(route: &str, path: &str) -> Option<Option<Uuid>> {
+    let (mut route, mut path) = (route.split('/'), path.split('/'));
+    let mut id = None;
+    loop {
+        match (route.next(), path.next()) {
+            (None, None) => return Some(id),
+            (Some("{id}"), Some(segment)) => id = Some(canonical_id(segment)?),
+            (Some(expected), Some(segment)) if expected == segment => {}
+            _ => return None,
         }
     }
 }

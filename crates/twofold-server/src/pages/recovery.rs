@@ -2,17 +2,28 @@
 //! sheet, and turning two-factor authentication off.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use twofold_app::{AppError, RecoverySheet, Session};
+use axum::routing::post;
+use serde::Deserialize;
+use twofold_app::{RecoverySheet, Session};
 
-use super::stash::ActionForm;
-use super::{explain, message, render, see_other};
-use crate::extract::{Client, PageSession};
+use super::action::{NoFields, PageAction};
+use super::render;
+use super::security::notice;
 use crate::state::AppState;
 
 pub const FILENAME: &str = "twofold-recovery-codes.txt";
+pub const GENERATE: &str = "/settings/security/recovery-codes";
+pub const DISABLE: &str = "/settings/security/mfa/disable";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(GENERATE, post(generate))
+        .route(DISABLE, post(disable))
+}
 
 #[derive(Template)]
 #[template(path = "recovery_sheet.html")]
@@ -52,53 +63,35 @@ pub fn sheet_page(
     )
 }
 
-pub async fn generate(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
-    form: ActionForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    match state.app.generate_recovery_codes(&session, &ctx).await {
+async fn generate(State(state): State<AppState>, a: PageAction<NoFields>) -> Response {
+    match state.app.generate_recovery_codes(&a.session, &a.ctx).await {
         Ok(sheet) => sheet_page(
             &state,
-            &session,
+            &a.session,
             &sheet,
             Some("New recovery codes generated. Your old codes no longer work."),
         ),
-        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "No new recovery codes", &error)
-        }
+        Err(e) => a.refused(&state, "No new recovery codes", e).await,
     }
 }
 
-pub async fn disable(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
-    form: ActionForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let confirmed = form.get("confirm") == Some("true");
-    if !confirmed {
-        return message(
+/// "I understand" ticked: `confirm=true`.
+#[derive(Deserialize)]
+struct DisableForm {
+    confirm: Option<String>,
+}
+
+async fn disable(State(state): State<AppState>, a: PageAction<DisableForm>) -> Response {
+    const TITLE: &str = "Two-factor authentication is still on";
+    if a.form.confirm.as_deref() != Some("true") {
+        return super::message(
             StatusCode::BAD_REQUEST,
-            "Two-factor authentication is still on",
+            TITLE,
             "Tick \"I understand\" to turn it off.",
         );
     }
-    match state.app.disable_mfa(&session, &ctx).await {
-        Ok(()) => see_other(&format!("{}?notice=mfa_disabled", super::security::PATH)),
-        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Two-factor authentication is still on", &error)
-        }
+    match state.app.disable_mfa(&a.session, &a.ctx).await {
+        Ok(()) => notice("mfa_disabled"),
+        Err(e) => a.refused(&state, TITLE, e).await,
     }
 }

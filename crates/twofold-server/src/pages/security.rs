@@ -2,9 +2,11 @@
 //! recent security activity.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::SecretString;
@@ -13,13 +15,31 @@ use twofold_app::{AppError, Session};
 use twofold_core::session::Amr;
 use uuid::Uuid;
 
-use super::stash::ActionForm;
-use super::{explain, message, render, see_other};
+use super::action::PageAction;
+use super::{failed, render, see_other};
 use crate::error::ApiError;
-use crate::extract::{Client, PageSession};
+use crate::extract::{Client, SignedIn};
 use crate::state::AppState;
 
 pub const PATH: &str = "/settings/security";
+pub const PASSWORD: &str = "/settings/security/password";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(PATH, get(page))
+        .route(PASSWORD, post(change_password))
+        .route("/settings/security/sessions/{id}/revoke", post(revoke))
+        .route(
+            "/settings/security/sessions/revoke-others",
+            post(revoke_others),
+        )
+}
+
+/// Back to the Security page, showing the notice `key`.
+pub fn notice(key: &str) -> Response {
+    see_other(&format!("{PATH}?notice={key}"))
+}
+
 /// How many events the activity list shows.
 const RECENT_EVENTS: u32 = 15;
 /// From this many recovery codes left down, the page urges a new sheet.
@@ -120,14 +140,11 @@ fn recovery_notice(session: &Session, remaining: Option<i64>) -> Option<String> 
     }
 }
 
-pub async fn page(
+async fn page(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
+    SignedIn(session): SignedIn,
     Query(notice): Query<Notice>,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     match load(&state, &session, notice_text(notice.notice.as_deref())).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(e) => ApiError::from(e).into_response(),
@@ -220,7 +237,7 @@ async fn load(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct PasswordForm {
     #[serde(default = "empty")]
     current_password: SecretString,
@@ -234,73 +251,41 @@ fn empty() -> SecretString {
 
 /// The password form. Without an open step-up window it shows the step-up
 /// screen, which comes back here with what was typed.
-pub async fn change_password(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
-    form: ActionForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let Ok(passwords) = form.decode::<PasswordForm>() else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The form could not be read.",
-        );
-    };
+async fn change_password(State(state): State<AppState>, a: PageAction<PasswordForm>) -> Response {
+    let PasswordForm {
+        current_password,
+        new_password,
+    } = a.form.clone();
     match state
         .app
-        .change_password(
-            &session,
-            passwords.current_password,
-            passwords.new_password,
-            &ctx,
-        )
+        .change_password(&a.session, current_password, new_password, &a.ctx)
         .await
     {
-        Ok(_) => see_other(&format!("{PATH}?notice=password_changed")),
-        Err(AppError::ReauthRequired) => form.step_up(&state, &session).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Password not changed", &error)
-        }
+        Ok(_) => notice("password_changed"),
+        Err(e) => a.refused(&state, "Password not changed", e).await,
     }
 }
 
-pub async fn revoke(
+async fn revoke(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
     Path(id): Path<Uuid>,
+    SignedIn(session): SignedIn,
+    Client(ctx): Client,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     match state.app.revoke_session(&session, id, &ctx).await {
         Ok(()) if id == session.id => see_other("/login"),
-        Ok(()) => see_other(&format!("{PATH}?notice=session_revoked")),
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Session not signed out", &error)
-        }
+        Ok(()) => notice("session_revoked"),
+        Err(e) => failed("Session not signed out", e),
     }
 }
 
-pub async fn revoke_others(
+async fn revoke_others(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
+    SignedIn(session): SignedIn,
     Client(ctx): Client,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     match state.app.revoke_other_sessions(&session, &ctx).await {
-        Ok(_) => see_other(&format!("{PATH}?notice=others_revoked")),
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Sessions not signed out", &error)
-        }
+        Ok(_) => notice("others_revoked"),
+        Err(e) => failed("Sessions not signed out", e),
     }
 }

@@ -212,6 +212,15 @@ pub fn stale_page() -> Response {
     )
 }
 
+/// The page for a form that cannot be read: nothing was changed.
+pub fn unreadable_form() -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "Bad request",
+        "The form could not be read.",
+    )
+}
+
 /// The form of a page action that may need a step-up. When the action is
 /// posted again from the step-up screen (its `stash`), the fields are the
 /// ones the person first typed, opened from the stash.
@@ -222,10 +231,6 @@ pub struct ActionForm {
 }
 
 impl ActionForm {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.get(name)
-    }
-
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_urlencoded::de::Error> {
         self.fields.decode()
     }
@@ -258,13 +263,9 @@ impl FromRequest<AppState> for ActionForm {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let change = PendingChange::from_path(req.uri().path());
         let key = StashKey::from_headers(&state.web, req.headers());
-        let RawForm(body) = RawForm::from_request(req, state).await.map_err(|_| {
-            message(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The form could not be read.",
-            )
-        })?;
+        let RawForm(body) = RawForm::from_request(req, state)
+            .await
+            .map_err(|_| unreadable_form())?;
         let mut fields = Fields::parse(&body);
         if let Some(sealed) = fields.get("stash") {
             fields = change

@@ -6,16 +6,22 @@
 //! link) carries no change: after the proof it goes to the Security page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use secrecy::SecretString;
 use twofold_app::{AppError, Proof, Session};
 
 use super::stash::{Fields, Pending, stale_page};
-use super::{explain, render, see_other};
-use crate::extract::{Client, PageSession};
+use super::{explain, failed, render, see_other};
+use crate::extract::{Client, SignedIn};
 use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/reauth", get(page).post(confirm))
+}
 
 #[derive(Template)]
 #[template(path = "reauth.html")]
@@ -58,10 +64,7 @@ pub async fn screen(
 
 /// `GET /reauth`: the screen on its own. Whatever the query says, it
 /// carries no change (a link must not choose one).
-pub async fn page(State(state): State<AppState>, PageSession(session): PageSession) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
+async fn page(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
     let mut response = screen(&state, &session, None, None).await;
     *response.status_mut() = StatusCode::OK;
     response
@@ -69,16 +72,13 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
 
 /// `POST /reauth`: checks the proof, then sends the browser back to the
 /// sealed action, or to the Security page when there is none.
-pub async fn confirm(
+async fn confirm(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
+    SignedIn(session): SignedIn,
     Client(ctx): Client,
     headers: HeaderMap,
     RawForm(body): RawForm,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let fields = Fields::parse(&body);
     // Before the proof: a confirmation that cannot continue changes nothing.
     let Ok(pending) = Pending::carried(&state, &headers, &fields) else {
@@ -106,9 +106,6 @@ pub async fn confirm(
             | AppError::BadCode(_)
             | AppError::TotpLocked),
         ) => screen(&state, &session, pending, Some(explain(e))).await,
-        Err(e) => {
-            let (status, error) = explain(e);
-            super::message(status, "Not confirmed", &error)
-        }
+        Err(e) => failed("Not confirmed", e),
     }
 }

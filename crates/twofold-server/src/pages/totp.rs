@@ -2,16 +2,18 @@
 //! and the key), confirm, rename, remove.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::post;
 use serde::Deserialize;
-use twofold_app::{AppError, PendingTotp, Session};
+use twofold_app::{AppError, PendingTotp};
 use uuid::Uuid;
 
-use super::stash::ActionForm;
-use super::{explain, message, render, see_other};
-use crate::extract::{Client, PageSession};
+use super::action::{NameForm, PageAction, RemoveForm};
+use super::security::notice;
+use super::{explain, failed, recovery, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -41,128 +43,97 @@ fn enroll_page(status: StatusCode, pending: PendingTotp, error: Option<String>) 
     )
 }
 
-#[derive(Deserialize, Default)]
-struct NameForm {
+pub const ADD: &str = "/settings/security/totp";
+pub const RENAME: &str = "/settings/security/totp/{id}/rename";
+pub const REMOVE: &str = "/settings/security/totp/{id}/remove";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(ADD, post(add))
+        .route("/settings/security/totp/{id}/verify", post(verify))
+        .route(RENAME, post(rename))
+        .route(REMOVE, post(remove))
+}
+
+/// The code from the app, and the name chosen for it.
+#[derive(Deserialize)]
+struct ConfirmForm {
     #[serde(default)]
+    code: String,
     name: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
 }
 
-fn read(body: &[u8]) -> NameForm {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-/// On `ReauthRequired`, the step-up screen that comes back to this action.
-async fn or_step_up(
-    state: &AppState,
-    session: &Session,
-    form: &ActionForm,
-    e: AppError,
-    title: &str,
-) -> Response {
-    match e {
-        AppError::ReauthRequired => form.step_up(state, session).await,
-        e => {
-            let (status, error) = explain(e);
-            message(status, title, &error)
-        }
-    }
-}
-
-pub async fn add(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    form: ActionForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    match state.app.start_totp(&session, form.get("name")).await {
-        Ok(pending) => enroll_page(StatusCode::OK, pending, None),
-        Err(e) => or_step_up(&state, &session, &form, e, "Could not add an authenticator").await,
-    }
-}
-
-pub async fn verify(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
-    Path(id): Path<Uuid>,
-    RawForm(body): RawForm,
-) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let form = read(&body);
-    let code = form.code.unwrap_or_default();
+async fn add(State(state): State<AppState>, a: PageAction<NameForm>) -> Response {
     match state
         .app
-        .confirm_totp(&session, id, &code, form.name.as_deref(), &ctx)
+        .start_totp(&a.session, a.form.name.as_deref())
+        .await
+    {
+        Ok(pending) => enroll_page(StatusCode::OK, pending, None),
+        Err(e) => a.refused(&state, "Could not add an authenticator", e).await,
+    }
+}
+
+/// A wrong code shows the enrolment page again, with the same key.
+async fn verify(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    a: PageAction<ConfirmForm>,
+) -> Response {
+    let (session, form) = (&a.session, &a.form);
+    match state
+        .app
+        .confirm_totp(session, id, &form.code, form.name.as_deref(), &a.ctx)
         .await
     {
         Ok(confirmed) => match &confirmed.recovery_codes {
-            Some(sheet) => super::recovery::sheet_page(
+            Some(sheet) => recovery::sheet_page(
                 &state,
-                &session,
+                session,
                 sheet,
                 Some(
                     "Authenticator app added: two-factor authentication is on. Save your recovery codes now.",
                 ),
             ),
-            None => see_other(&format!("{}?notice=totp_added", super::security::PATH)),
+            None => notice("totp_added"),
         },
         Err(e @ (AppError::BadCode(_) | AppError::InvalidInput { .. })) => {
-            let (status, error) = explain(e);
-            match state.app.pending_totp(&session, id).await {
-                Ok(pending) => enroll_page(status, pending, Some(error)),
-                Err(e) => {
+            match state.app.pending_totp(session, id).await {
+                Ok(pending) => {
                     let (status, error) = explain(e);
-                    message(status, "Authenticator not added", &error)
+                    enroll_page(status, pending, Some(error))
                 }
+                Err(e) => failed("Authenticator not added", e),
             }
         }
-        Err(e) => {
-            let (status, error) = explain(e);
-            message(status, "Authenticator not added", &error)
-        }
+        Err(e) => failed("Authenticator not added", e),
     }
 }
 
-pub async fn rename(
+async fn rename(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
     Path(id): Path<Uuid>,
-    form: ActionForm,
+    a: PageAction<NameForm>,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let name = form.get("name").unwrap_or_default();
-    match state.app.rename_totp(&session, id, name, &ctx).await {
-        Ok(_) => see_other(&format!("{}?notice=totp_renamed", super::security::PATH)),
-        Err(e) => or_step_up(&state, &session, &form, e, "Authenticator not renamed").await,
+    let name = a.form.name.as_deref().unwrap_or_default();
+    match state.app.rename_totp(&a.session, id, name, &a.ctx).await {
+        Ok(_) => notice("totp_renamed"),
+        Err(e) => a.refused(&state, "Authenticator not renamed", e).await,
     }
 }
 
-pub async fn remove(
+async fn remove(
     State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Client(ctx): Client,
     Path(id): Path<Uuid>,
-    form: ActionForm,
+    a: PageAction<RemoveForm>,
 ) -> Response {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
-    let confirm_last = form.get("confirm_last").is_some();
+    let confirm_last = a.form.confirm_last();
     match state
         .app
-        .remove_totp(&session, id, confirm_last, &ctx)
+        .remove_totp(&a.session, id, confirm_last, &a.ctx)
         .await
     {
-        Ok(()) => see_other(&format!("{}?notice=totp_removed", super::security::PATH)),
-        Err(e) => or_step_up(&state, &session, &form, e, "Authenticator not removed").await,
+        Ok(()) => notice("totp_removed"),
+        Err(e) => a.refused(&state, "Authenticator not removed", e).await,
     }
 }
