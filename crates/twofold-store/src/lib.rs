@@ -7,6 +7,8 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(test)]
+mod conformance_listing;
 mod models;
 pub mod sql;
 mod sqlx_backend;

@@ -1,14 +1,16 @@
 //! Test-only helpers: a fresh database of either backend, the real server on
-//! port 0 with a clock the test moves, an HTTP client with a cookie jar, and a
-//! real Chromium driven over WebDriver.
+//! port 0 with a clock the test moves, an HTTP client with a cookie jar, a
+//! signed-in API actor, and a real Chromium driven over WebDriver.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod actor;
 pub mod browser;
 mod clock;
 mod db;
 mod server;
 pub mod softkey;
 
+pub use actor::{Actor, Reply};
 pub use clock::ManualClock;
 pub use db::{Backend, TestDb};
 pub use server::TestServer;

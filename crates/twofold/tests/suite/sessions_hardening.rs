@@ -11,12 +11,12 @@ use twofold_app::Policy;
 use twofold_core::session::SessionLifetimes;
 use twofold_store::PasskeyRecord;
 use twofold_testkit::softkey::SoftKey;
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
+use twofold_testkit::{Actor, Backend, TestDb, TestServer, on_both_backends};
 use uuid::Uuid;
 
 use crate::passkeys::enrol_passkey;
-use crate::totp::{answer, call, challenge, enrol, oathtool, step_up};
-use crate::{PASSWORD, create_owner, error_code, get_bearer, post, read, sign_in};
+use crate::totp::{answer, challenge, enrol, oathtool};
+use crate::{PASSWORD, create_owner, error_code};
 
 on_both_backends!(
     a_session_without_remember_me_ends_when_idle,
@@ -32,16 +32,17 @@ on_both_backends!(
 const OWNER: &str = "owner@example.com";
 const MINUTE: Duration = Duration::from_secs(60);
 
-async fn status_of_session(server: &TestServer, token: &str) -> StatusCode {
-    get_bearer(&server.client(), server, "/api/v1/sessions/current", token)
-        .await
-        .0
+async fn sign_in<'a>(server: &'a TestServer) -> Actor<'a> {
+    Actor::sign_in(server, OWNER, PASSWORD).await
+}
+
+async fn status_of_session(actor: &Actor<'_>) -> StatusCode {
+    actor.get("/api/v1/sessions/current").await.status
 }
 
 /// The newest audit event of `kind` the signed-in account sees.
-async fn newest_event(server: &TestServer, token: &str, kind: &str) -> Value {
-    let (status, body) = get_bearer(&server.client(), server, "/api/v1/me/events", token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+async fn newest_event(actor: &Actor<'_>, kind: &str) -> Value {
+    let body = actor.get("/api/v1/me/events").await.expect(StatusCode::OK);
     body["events"]
         .as_array()
         .unwrap()
@@ -55,14 +56,14 @@ async fn a_session_without_remember_me_ends_when_idle(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let idle = sign_in(&server, OWNER).await;
-    let busy = sign_in(&server, OWNER).await;
+    let idle = sign_in(&server).await;
+    let busy = sign_in(&server).await;
 
     server.advance(59 * MINUTE);
-    assert_eq!(status_of_session(&server, &busy).await, StatusCode::OK);
+    assert_eq!(status_of_session(&busy).await, StatusCode::OK);
     server.advance(MINUTE);
     assert_eq!(
-        status_of_session(&server, &idle).await,
+        status_of_session(&idle).await,
         StatusCode::UNAUTHORIZED,
         "an hour unused (the default timeout)"
     );
@@ -70,15 +71,14 @@ async fn a_session_without_remember_me_ends_when_idle(backend: Backend) {
     // Used every 50 minutes, a session outlives the timeout many times over.
     for _ in 0..5 {
         server.advance(50 * MINUTE);
-        assert_eq!(status_of_session(&server, &busy).await, StatusCode::OK);
+        assert_eq!(status_of_session(&busy).await, StatusCode::OK);
     }
     assert_eq!(
-        status_of_session(&server, &idle).await,
+        status_of_session(&idle).await,
         StatusCode::UNAUTHORIZED,
         "an idle session does not come back"
     );
-    let (status, list) = get_bearer(&server.client(), &server, "/api/v1/sessions", &busy).await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = busy.get("/api/v1/sessions").await.expect(StatusCode::OK);
     assert_eq!(
         list["sessions"].as_array().unwrap().len(),
         1,
@@ -97,36 +97,26 @@ async fn a_remembered_session_has_no_idle_limit(backend: Backend) {
     };
     let server = TestServer::start_with(&db, policy).await;
     create_owner(&server, OWNER).await;
-    let (status, body) = post(
-        &server.client(),
+    let remembered = Actor::sign_in_with(
         &server,
-        "/api/v1/sessions",
         json!({"email": OWNER, "password": PASSWORD, "remember_me": true}),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let remembered = body["token"].as_str().unwrap().to_owned();
-    let plain = sign_in(&server, OWNER).await;
+    let plain = sign_in(&server).await;
 
     server.advance(30 * MINUTE);
     assert_eq!(
-        status_of_session(&server, &plain).await,
+        status_of_session(&plain).await,
         StatusCode::UNAUTHORIZED,
         "the configured 30 minutes"
     );
-    assert_eq!(
-        status_of_session(&server, &remembered).await,
-        StatusCode::OK
-    );
+    assert_eq!(status_of_session(&remembered).await, StatusCode::OK);
     // Ten days away, then back: still signed in, until its 30-day lifetime.
     server.advance(Duration::from_secs(10 * 86_400));
-    assert_eq!(
-        status_of_session(&server, &remembered).await,
-        StatusCode::OK
-    );
+    assert_eq!(status_of_session(&remembered).await, StatusCode::OK);
     server.advance(Duration::from_secs(20 * 86_400));
     assert_eq!(
-        status_of_session(&server, &remembered).await,
+        status_of_session(&remembered).await,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -135,32 +125,25 @@ async fn a_pending_authenticator_belongs_to_the_session_that_started_it(backend:
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let starter = sign_in(&server, OWNER).await;
-    let other = sign_in(&server, OWNER).await;
-    step_up(&server, &starter).await;
-    let (status, pending) =
-        call(&server, Method::POST, "/api/v1/me/mfa/totp", &starter, None).await;
-    assert_eq!(status, StatusCode::CREATED, "{pending}");
+    let starter = sign_in(&server).await;
+    let other = sign_in(&server).await;
+    starter.step_up().await;
+    let pending = starter
+        .call(Method::POST, "/api/v1/me/mfa/totp", None)
+        .await
+        .expect(StatusCode::CREATED);
     let id = pending["id"].as_str().unwrap();
     let secret = pending["secret"].as_str().unwrap();
     let verify = format!("/api/v1/me/mfa/totp/{id}/verify");
 
     // Another session, even one with an open step-up window, is told there
     // is no such enrolment.
-    step_up(&server, &other).await;
+    other.step_up().await;
     let code = oathtool(secret, &server);
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &verify,
-        &other,
-        Some(json!({"code": code, "name": "attacker"})),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    other
+        .post(&verify, json!({"code": code, "name": "attacker"}))
+        .await
+        .refused(StatusCode::NOT_FOUND, "not_found");
 
     // Nor through the pages: a wrong code does not show the secret again,
     // and the right one does not confirm.
@@ -184,19 +167,14 @@ async fn a_pending_authenticator_belongs_to_the_session_that_started_it(backend:
         let html = response.text().await.unwrap();
         assert!(!html.contains(secret), "the secret was shown: {html}");
     }
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &starter).await;
+    let mfa = starter.get("/api/v1/me/mfa").await.body;
     assert_eq!(mfa["enabled"], false, "{mfa}");
 
     // The session that started it confirms it.
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &verify,
-        &starter,
-        Some(json!({"code": code})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    starter
+        .post(&verify, json!({"code": code}))
+        .await
+        .expect(StatusCode::OK);
 }
 
 /// Sends `count` copies of one request at once; returns the statuses.
@@ -232,23 +210,24 @@ async fn parallel_authenticator_starts_never_exceed_the_cap(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let token = sign_in(&server, OWNER).await;
-    step_up(&server, &token).await;
+    let owner = sign_in(&server).await;
+    owner.step_up().await;
     let start = "/api/v1/me/mfa/totp";
     for _ in 0..19 {
-        let (status, body) = call(&server, Method::POST, start, &token, None).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        owner
+            .call(Method::POST, start, None)
+            .await
+            .expect(StatusCode::CREATED);
     }
 
     // Room for one more: eight at once get exactly one.
-    let statuses = all_at_once(&server, 8, start, &token, |_| json!({})).await;
+    let statuses = all_at_once(&server, 8, start, &owner.token, |_| json!({})).await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 7, "{statuses:?}");
-    let (status, body) = call(&server, Method::POST, start, &token, None).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::CONFLICT, "conflict")
-    );
+    owner
+        .call(Method::POST, start, None)
+        .await
+        .refused(StatusCode::CONFLICT, "conflict");
 }
 
 /// Stores `n` passkeys for the account directly (what a hundred key
@@ -282,23 +261,18 @@ async fn parallel_passkey_registrations_never_exceed_the_cap(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let token = sign_in(&server, OWNER).await;
+    let owner = sign_in(&server).await;
     store_passkeys(&server, OWNER, 99).await;
-    step_up(&server, &token).await;
+    owner.step_up().await;
 
     // Four ceremonies started while there is room for one more passkey...
     let mut finishes = Vec::new();
     for i in 0..4 {
         let name = format!("New key {i}");
-        let (status, options) = call(
-            &server,
-            Method::POST,
-            "/api/v1/me/mfa/passkeys/options",
-            &token,
-            Some(json!({"name": name})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{options}");
+        let options = owner
+            .post("/api/v1/me/mfa/passkeys/options", json!({"name": name}))
+            .await
+            .expect(StatusCode::OK);
         let credential = SoftKey::new(&server.public_url).create(&options).await;
         finishes.push(json!({
             "ceremony_id": options["ceremony_id"],
@@ -307,13 +281,13 @@ async fn parallel_passkey_registrations_never_exceed_the_cap(backend: Backend) {
         }));
     }
     // ... finished at once: one is added.
-    let statuses = all_at_once(&server, 4, "/api/v1/me/mfa/passkeys", &token, |i| {
+    let statuses = all_at_once(&server, 4, "/api/v1/me/mfa/passkeys", &owner.token, |i| {
         finishes[i].clone()
     })
     .await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 3, "{statuses:?}");
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
+    let mfa = owner.get("/api/v1/me/mfa").await.body;
     assert_eq!(mfa["passkeys"].as_array().unwrap().len(), 100);
 }
 
@@ -321,17 +295,17 @@ async fn the_first_authenticator_ends_the_sessions_signed_in_with_less(backend: 
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let current = sign_in(&server, OWNER).await;
-    let stolen = sign_in(&server, OWNER).await;
+    let current = sign_in(&server).await;
+    let stolen = sign_in(&server).await;
 
-    let (_, secret) = enrol(&server, &current, Some("Phone")).await;
+    let (_, secret) = enrol(&server, &current.token, Some("Phone")).await;
     assert_eq!(
-        status_of_session(&server, &stolen).await,
+        status_of_session(&stolen).await,
         StatusCode::UNAUTHORIZED,
         "a password-only session ends when MFA turns on"
     );
-    assert_eq!(status_of_session(&server, &current).await, StatusCode::OK);
-    let added = newest_event(&server, &current, "totp.added").await;
+    assert_eq!(status_of_session(&current).await, StatusCode::OK);
+    let added = newest_event(&current, "totp.added").await;
     assert_eq!(added["detail"]["mfa_now_on"], true, "{added}");
     assert_eq!(added["detail"]["other_sessions_revoked"], 1, "{added}");
 
@@ -339,11 +313,11 @@ async fn the_first_authenticator_ends_the_sessions_signed_in_with_less(backend: 
     let challenge_id = challenge(&server, OWNER).await;
     let (status, body) = answer(&server, &challenge_id, &oathtool(&secret, &server)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let strong = body["token"].as_str().unwrap().to_owned();
+    let strong = Actor::with_token(&server, body["token"].as_str().unwrap());
     server.advance(Duration::from_secs(30));
-    enrol(&server, &current, Some("Tablet")).await;
-    assert_eq!(status_of_session(&server, &strong).await, StatusCode::OK);
-    let added = newest_event(&server, &current, "totp.added").await;
+    enrol(&server, &current.token, Some("Tablet")).await;
+    assert_eq!(status_of_session(&strong).await, StatusCode::OK);
+    let added = newest_event(&current, "totp.added").await;
     assert_eq!(added["detail"]["mfa_now_on"], false, "{added}");
     assert_eq!(added["detail"]["other_sessions_revoked"], 0, "{added}");
 }
@@ -352,34 +326,24 @@ async fn the_first_passkey_ends_only_the_weaker_sessions(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let current = sign_in(&server, OWNER).await;
+    let current = sign_in(&server).await;
 
     // An AAL2 session from when MFA was on, then MFA off again.
-    let (totp_id, secret) = enrol(&server, &current, None).await;
+    let (totp_id, secret) = enrol(&server, &current.token, None).await;
     let challenge_id = challenge(&server, OWNER).await;
     let (status, body) = answer(&server, &challenge_id, &oathtool(&secret, &server)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let strong = body["token"].as_str().unwrap().to_owned();
-    let (status, _) = call(
-        &server,
-        Method::DELETE,
-        &format!("/api/v1/me/mfa/totp/{totp_id}?confirm_last=true"),
-        &current,
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let weak = sign_in(&server, OWNER).await;
+    let strong = Actor::with_token(&server, body["token"].as_str().unwrap());
+    let path = format!("/api/v1/me/mfa/totp/{totp_id}?confirm_last=true");
+    current.delete(&path).await.expect(StatusCode::NO_CONTENT);
+    let weak = sign_in(&server).await;
 
     let mut key = SoftKey::new(&server.public_url);
-    enrol_passkey(&server, &current, &mut key, "Laptop").await;
-    assert_eq!(
-        status_of_session(&server, &weak).await,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(status_of_session(&server, &strong).await, StatusCode::OK);
-    assert_eq!(status_of_session(&server, &current).await, StatusCode::OK);
-    let added = newest_event(&server, &current, "passkey.added").await;
+    enrol_passkey(&server, &current.token, &mut key, "Laptop").await;
+    assert_eq!(status_of_session(&weak).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_of_session(&strong).await, StatusCode::OK);
+    assert_eq!(status_of_session(&current).await, StatusCode::OK);
+    let added = newest_event(&current, "passkey.added").await;
     assert_eq!(added["detail"]["mfa_now_on"], true, "{added}");
     assert_eq!(added["detail"]["other_sessions_revoked"], 1, "{added}");
 }
@@ -388,24 +352,17 @@ async fn a_password_change_ends_open_mfa_challenges(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, OWNER).await;
-    let current = sign_in(&server, OWNER).await;
-    let (_, secret) = enrol(&server, &current, None).await;
+    let current = sign_in(&server).await;
+    let (_, secret) = enrol(&server, &current.token, None).await;
     // Someone with the old password is at the second step.
     let waiting = challenge(&server, OWNER).await;
 
-    step_up(&server, &current).await;
-    let (status, body) = read(
-        server
-            .client()
-            .put(server.url("/api/v1/me/password"))
-            .bearer_auth(&current)
-            .json(&json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    current.step_up().await;
+    let change = json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"});
+    current
+        .call(Method::PUT, "/api/v1/me/password", Some(change))
+        .await
+        .expect(StatusCode::NO_CONTENT);
 
     let (status, body) = answer(&server, &waiting, &oathtool(&secret, &server)).await;
     assert_eq!(
