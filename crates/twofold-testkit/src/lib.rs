@@ -9,6 +9,7 @@ mod clock;
 mod db;
 mod server;
 pub mod softkey;
+pub mod visitor;
 
 pub use actor::{Actor, Reply};
 pub use clock::ManualClock;
