@@ -3,15 +3,14 @@
 //! 13), no page text comes from the query (finding 21), and the MFA
 //! challenge cookie reaches only the paths that read it (S5).
 
-use reqwest::header::{LOCATION, SET_COOKIE};
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
+use twofold_testkit::visitor::{Page, Visitor};
+use twofold_testkit::{Actor, Backend, TestDb, TestServer, on_both_backends};
 
-use crate::pages::hidden_field;
-use crate::totp::{call, challenge, oathtool};
-use crate::{PASSWORD, create_owner, read, sign_in};
+use crate::totp::{challenge, oathtool};
+use crate::{PASSWORD, create_owner, read};
 
 on_both_backends!(
     a_step_up_opened_by_a_link_changes_nothing,
@@ -24,48 +23,25 @@ on_both_backends!(
 const EMAIL: &str = "owner@example.com";
 const RECOVERY_CODES: &str = "/settings/security/recovery-codes";
 
-fn location(response: &Response) -> &str {
-    response.headers()[LOCATION].to_str().unwrap()
-}
-
-fn set_cookies(response: &Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
 /// An owner with an authenticator app: (TOTP secret, the recovery sheet).
 async fn owner_with_sheet(server: &TestServer) -> (String, Vec<String>) {
     create_owner(server, EMAIL).await;
-    let token = sign_in(server, EMAIL).await;
-    let (status, _) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        &token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, pending) = call(server, Method::POST, "/api/v1/me/mfa/totp", &token, None).await;
+    let owner = Actor::sign_in(server, EMAIL, PASSWORD).await;
+    owner.step_up().await;
+    let pending = owner
+        .call(Method::POST, "/api/v1/me/mfa/totp", None)
+        .await
+        .body;
     let secret = pending["secret"].as_str().unwrap().to_owned();
     let verify = format!(
         "/api/v1/me/mfa/totp/{}/verify",
         pending["id"].as_str().unwrap()
     );
     let code = oathtool(&secret, server);
-    let (status, body) = call(
-        server,
-        Method::POST,
-        &verify,
-        &token,
-        Some(json!({ "code": code })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = owner
+        .post(&verify, json!({ "code": code }))
+        .await
+        .expect(StatusCode::OK);
     let codes = body["recovery_codes"]
         .as_array()
         .unwrap()
@@ -76,24 +52,16 @@ async fn owner_with_sheet(server: &TestServer) -> (String, Vec<String>) {
 }
 
 /// A browser signed in on the pages with the password and the next code.
-async fn browser_with_totp(server: &TestServer, secret: &str) -> Client {
+async fn browser_with_totp<'a>(server: &'a TestServer, secret: &str) -> Visitor<'a> {
     server.advance(Duration::from_secs(30));
-    let browser = server.client();
-    let login = browser
-        .post(server.url("/login"))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&login), "/login/mfa");
+    let browser = Visitor::new(server);
+    let login = browser.sign_in(EMAIL, PASSWORD).await;
+    assert_eq!(login.location(), "/login/mfa");
     let code = oathtool(secret, server);
     let done = browser
-        .post(server.url("/login/mfa"))
-        .form(&[("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&done), "/settings/security");
+        .submit("/login/mfa", &[("code", code.as_str())])
+        .await;
+    assert_eq!(done.location(), "/settings/security");
     browser
 }
 
@@ -113,37 +81,29 @@ async fn recover(server: &TestServer, code: &str) -> StatusCode {
     status
 }
 
-/// Posts the step-up form; like a browser, follows a `307` by posting the
-/// same form to its target.
-async fn confirm(server: &TestServer, browser: &Client, form: &[(&str, &str)]) -> Response {
-    let answer = browser
-        .post(server.url("/reauth"))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    if answer.status() != StatusCode::TEMPORARY_REDIRECT {
-        return answer;
-    }
-    let target = location(&answer).to_owned();
-    browser
-        .post(server.url(&target))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
+/// The sealed form of the step-up screen an action showed.
+async fn stash_of(browser: &Visitor<'_>, action: &str) -> String {
+    let screen = browser.submit(action, &[("from", "the page")]).await;
+    assert_eq!(screen.status, StatusCode::FORBIDDEN);
+    screen.hidden_field("stash").expect("a sealed form")
 }
 
-/// The sealed form of the step-up screen an action showed.
-async fn stash_of(server: &TestServer, browser: &Client, action: &str) -> String {
-    let screen = browser
-        .post(server.url(action))
-        .form(&[("from", "the page")])
-        .send()
+/// The step-up form with the right password, a target and a sealed form.
+async fn replay(browser: &Visitor<'_>, return_to: &str, stash: &str) -> Page {
+    browser
+        .confirm(&[
+            ("return_to", return_to),
+            ("stash", stash),
+            ("reauth_password", PASSWORD),
+        ])
         .await
-        .unwrap();
-    assert_eq!(screen.status(), StatusCode::FORBIDDEN);
-    hidden_field(&screen.text().await.unwrap(), "stash").expect("a sealed form")
+}
+
+/// The answer that checked no proof and changed nothing.
+#[track_caller]
+fn assert_refused(page: &Page) {
+    let html = page.expect(StatusCode::BAD_REQUEST);
+    assert!(html.contains("Nothing was changed"), "{html}");
 }
 
 /// Finding 13: a link to the step-up screen with an action of the
@@ -154,10 +114,10 @@ async fn a_step_up_opened_by_a_link_changes_nothing(backend: Backend) {
     let (secret, codes) = owner_with_sheet(&server).await;
     let victim = browser_with_totp(&server, &secret).await;
 
-    let link = format!("/reauth?return_to={RECOVERY_CODES}");
-    let screen = victim.get(server.url(&link)).send().await.unwrap();
-    assert_eq!(screen.status(), StatusCode::OK);
-    let html = screen.text().await.unwrap();
+    let screen = victim
+        .get(&format!("/reauth?return_to={RECOVERY_CODES}"))
+        .await;
+    let html = screen.expect(StatusCode::OK);
     assert!(
         !html.contains("return_to") && !html.contains(r#"name="stash""#),
         "{html}"
@@ -166,14 +126,11 @@ async fn a_step_up_opened_by_a_link_changes_nothing(backend: Backend) {
 
     // Even with the link's target posted along, the proof leads to the
     // Security page, by GET: the sheet is not regenerated.
-    let answer = confirm(
-        &server,
-        &victim,
-        &[("return_to", RECOVERY_CODES), ("reauth_password", PASSWORD)],
-    )
-    .await;
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&answer), "/settings/security");
+    let answer = victim
+        .confirm(&[("return_to", RECOVERY_CODES), ("reauth_password", PASSWORD)])
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.location(), "/settings/security");
     assert_eq!(recover(&server, &codes[0]).await, StatusCode::CREATED);
 }
 
@@ -185,12 +142,8 @@ async fn a_step_up_replays_only_its_own_sealed_action(backend: Backend) {
     let server = TestServer::start(&db).await;
     let (secret, codes) = owner_with_sheet(&server).await;
     let person = browser_with_totp(&server, &secret).await;
-    let stash = stash_of(&server, &person, RECOVERY_CODES).await;
+    let stash = stash_of(&person, RECOVERY_CODES).await;
 
-    let refused = |status: StatusCode, html: &str| {
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
-        assert!(html.contains("Nothing was changed"), "{html}");
-    };
     for target in [
         "/settings/security/../security/recovery-codes",
         "/settings/security/./recovery-codes",
@@ -202,96 +155,41 @@ async fn a_step_up_replays_only_its_own_sealed_action(backend: Backend) {
         "/settings/security/mfa/disable",
         "",
     ] {
-        let answer = confirm(
-            &server,
-            &person,
-            &[
-                ("return_to", target),
-                ("stash", &stash),
-                ("reauth_password", PASSWORD),
-            ],
-        )
-        .await;
-        let status = answer.status();
-        refused(status, &answer.text().await.unwrap());
+        assert_refused(&replay(&person, target, &stash).await);
     }
     // A stash altered, or of another session of the same account.
     let other = browser_with_totp(&server, &secret).await;
     for (browser, stash) in [(&person, "AAAA"), (&other, stash.as_str())] {
-        let answer = confirm(
-            &server,
-            browser,
-            &[
-                ("return_to", RECOVERY_CODES),
-                ("stash", stash),
-                ("reauth_password", PASSWORD),
-            ],
-        )
-        .await;
-        let status = answer.status();
-        refused(status, &answer.text().await.unwrap());
+        assert_refused(&replay(browser, RECOVERY_CODES, stash).await);
     }
     // The action posted with a stash that does not open changes nothing.
-    let forged = other
-        .post(server.url(RECOVERY_CODES))
-        .form(&[("stash", stash.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let status = forged.status();
-    refused(status, &forged.text().await.unwrap());
+    assert_refused(
+        &other
+            .submit(RECOVERY_CODES, &[("stash", stash.as_str())])
+            .await,
+    );
     // Too late: the stash lives ten minutes.
     server.advance(Duration::from_secs(10 * 60));
-    let answer = confirm(
-        &server,
-        &person,
-        &[
-            ("return_to", RECOVERY_CODES),
-            ("stash", &stash),
-            ("reauth_password", PASSWORD),
-        ],
-    )
-    .await;
-    let status = answer.status();
-    refused(status, &answer.text().await.unwrap());
+    assert_refused(&replay(&person, RECOVERY_CODES, &stash).await);
     // None of these checked the proof or changed anything.
     assert_eq!(recover(&server, &codes[0]).await, StatusCode::CREATED);
 
     // The person's own click: the screen names the change, the proof
     // posts the form again, and the change goes through; the stash needs
     // no server state, so another instance takes the proof and the replay.
-    let screen = person
-        .post(server.url(RECOVERY_CODES))
-        .form(&[("from", "the page")])
-        .send()
-        .await
-        .unwrap();
-    let html = screen.text().await.unwrap();
+    let screen = person.submit(RECOVERY_CODES, &[("from", "the page")]).await;
     assert!(
-        html.contains(
+        screen.html.contains(
             "Confirm it is you to: <strong>generate new recovery codes (your old codes stop working)</strong>."
         ),
-        "{html}"
+        "{}",
+        screen.html
     );
-    let stash = hidden_field(&html, "stash").unwrap();
+    let stash = screen.hidden_field("stash").unwrap();
     let sibling = TestServer::start_sibling(&db, &server).await;
-    let done = confirm(
-        &sibling,
-        &person,
-        &[
-            ("return_to", RECOVERY_CODES),
-            ("stash", &stash),
-            ("reauth_password", PASSWORD),
-        ],
-    )
-    .await;
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(
-        done.text()
-            .await
-            .unwrap()
-            .contains("New recovery codes generated.")
-    );
+    let done = replay(&person.at(&sibling), RECOVERY_CODES, &stash).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.html.contains("New recovery codes generated."));
     assert_eq!(recover(&server, &codes[1]).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -300,14 +198,9 @@ async fn the_security_page_shows_no_text_from_the_query(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     create_owner(&server, EMAIL).await;
-    let browser = server.client();
-    let login = browser
-        .post(server.url("/login"))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&login), "/settings/security");
+    let browser = Visitor::new(&server);
+    let login = browser.sign_in(EMAIL, PASSWORD).await;
+    assert_eq!(login.location(), "/settings/security");
 
     for query in [
         "recovery_left=Generate%20a%20new%20sheet",
@@ -317,13 +210,9 @@ async fn the_security_page_shows_no_text_from_the_query(backend: Backend) {
         "notice=%3Cb%3Ecall%20us%3C%2Fb%3E",
         "notice=password_changed%20now",
     ] {
-        let page = browser
-            .get(server.url(&format!("/settings/security?{query}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "{query}");
-        let html = page.text().await.unwrap();
+        let page = browser.get(&format!("/settings/security?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        let html = page.html;
         assert!(!html.contains(r#"id="notice""#), "{query}: {html}");
         for text in ["Generate a new sheet", "call us", "recovery code"] {
             assert!(!html.contains(text), "{query}: {text}");
@@ -331,13 +220,9 @@ async fn the_security_page_shows_no_text_from_the_query(backend: Backend) {
     }
     // A known key still shows its fixed sentence.
     let html = browser
-        .get(server.url("/settings/security?notice=session_revoked"))
-        .send()
+        .get("/settings/security?notice=session_revoked")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .html;
     assert!(html.contains(r#"id="notice">That session was signed out.<"#));
 }
 
@@ -351,29 +236,17 @@ async fn a_recovery_code_sign_in_says_how_many_are_left(backend: Backend) {
         assert_eq!(recover(&server, code).await, StatusCode::CREATED);
     }
 
-    let browser = server.client();
-    let login = browser
-        .post(server.url("/login"))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&login), "/login/mfa");
+    let browser = Visitor::new(&server);
+    let login = browser.sign_in(EMAIL, PASSWORD).await;
+    assert_eq!(login.location(), "/login/mfa");
     let done = browser
-        .post(server.url("/login/mfa"))
-        .form(&[("method", "recovery_code"), ("code", codes[7].as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&done), "/settings/security");
-    let html = browser
-        .get(server.url("/settings/security"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .submit(
+            "/login/mfa",
+            &[("method", "recovery_code"), ("code", codes[7].as_str())],
+        )
+        .await;
+    assert_eq!(done.location(), "/settings/security");
+    let html = browser.follow(&done).await.html;
     assert!(
         html.contains(
             r#"id="notice">You signed in with a recovery code: 2 left. Generate a new sheet soon.<"#
@@ -383,14 +256,7 @@ async fn a_recovery_code_sign_in_says_how_many_are_left(backend: Backend) {
 
     // A session signed in with the app sees the count, not the notice.
     let other = browser_with_totp(&server, &secret).await;
-    let html = other
-        .get(server.url("/settings/security"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = other.get("/settings/security").await.html;
     assert!(!html.contains(r#"id="notice""#), "{html}");
     assert!(html.contains(r#"<span id="recovery-remaining">2</span>"#));
 }
@@ -422,23 +288,18 @@ async fn the_challenge_cookie_is_scoped_to_the_mfa_paths(backend: Backend) {
     server.advance(Duration::from_secs(30));
 
     // The page sign-in: both copies, and both paths read them.
-    let browser = server.client();
-    let login = browser
-        .post(server.url("/login"))
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_scoped(&set_cookies(&login), "twofold_mfa", false);
-    let page = browser.get(server.url("/login/mfa")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
+    let browser = Visitor::new(&server);
+    let login = browser.sign_in(EMAIL, PASSWORD).await;
+    assert_scoped(&login.set_cookies(), "twofold_mfa", false);
+    let page = browser.get("/login/mfa").await;
+    assert_eq!(page.status, StatusCode::OK);
     let api = |client: Client| {
         let url = server.url("/api/v1/sessions/mfa/webauthn/options");
         async move { read(client.post(url).json(&json!({})).send().await.unwrap()).await }
     };
     // The cookie reached the API (the account has no passkey); a browser
     // without it has no challenge.
-    let (status, body) = api(browser.clone()).await;
+    let (status, body) = api(browser.client.clone()).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
@@ -449,26 +310,25 @@ async fn the_challenge_cookie_is_scoped_to_the_mfa_paths(backend: Backend) {
     // Completing it removes both copies.
     let code = oathtool(&secret, &server);
     let done = browser
-        .post(server.url("/login/mfa"))
-        .form(&[("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&done), "/settings/security");
-    assert_scoped(&set_cookies(&done), "twofold_mfa", true);
+        .submit("/login/mfa", &[("code", code.as_str())])
+        .await;
+    assert_eq!(done.location(), "/settings/security");
+    assert_scoped(&done.set_cookies(), "twofold_mfa", true);
 
     // The API sign-in of a browser sets the same pair; on https the name
     // has the `__Secure-` prefix (`__Host-` requires `Path=/`).
     let https = TestServer::start_configured(&db, Default::default(), |web| web.https = true).await;
-    let answer = https
-        .client()
-        .post(https.url("/api/v1/sessions"))
-        .json(&json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    let cookies = set_cookies(&answer);
+    let api_client = Visitor::new(&https);
+    let answer = api_client
+        .send(
+            api_client
+                .client
+                .post(https.url("/api/v1/sessions"))
+                .json(&json!({"email": EMAIL, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let cookies = answer.set_cookies();
     assert_scoped(&cookies, "__Secure-twofold_mfa", false);
     assert!(
         cookies.iter().all(|c| c.contains("; Secure")),
