@@ -132,6 +132,13 @@ impl Browser {
         }
     }
 
+    /// Runs `flow` in a fresh Chromium, then ends it as `finish` does.
+    pub async fn run(name: &str, flow: impl AsyncFnOnce(&Browser) -> Step<()>) {
+        let browser = Self::start(name).await;
+        let outcome = flow(&browser).await;
+        browser.finish(outcome).await;
+    }
+
     /// Adds a WebDriver virtual authenticator; its id.
     pub async fn add_authenticator(&self, options: serde_json::Value) -> Step<String> {
         let id = self
@@ -240,6 +247,22 @@ impl Browser {
             .text()
             .await
             .map_err(|e| format!("text of {css}: {e}"))
+    }
+
+    /// Fills each `(css, text)` field, then clicks `button`.
+    pub async fn submit(&self, fields: &[(&str, &str)], button: &str) -> Step<()> {
+        for (css, text) in fields {
+            self.fill(css, text).await?;
+        }
+        self.click(button).await
+    }
+
+    pub async fn press_enter(&self, css: &str) -> Step<()> {
+        self.find(css)
+            .await?
+            .send_keys("\u{E007}")
+            .await
+            .map_err(|e| format!("press Enter in {css}: {e}"))
     }
 
     /// Waits (up to 10 s) until an element matching `css` has the text
