@@ -5,41 +5,69 @@ use twofold_testkit::{Backend, TestDb, TestServer};
 
 use crate::PASSWORD;
 
+const OWNER: &str = "owner@example.com";
+
+/// A fresh instance whose owner exists (made through the API).
+async fn instance_with_owner(db: &TestDb) -> TestServer {
+    let server = TestServer::start(db).await;
+    crate::create_owner(&server, OWNER).await;
+    server
+}
+
+/// Fills the owner's sign-in form on the page shown and sends it.
+async fn enter_password(b: &Browser, password: &str) -> Step<()> {
+    b.submit(&[("#email", OWNER), ("#password", password)], "#sign-in")
+        .await
+}
+
+/// Signs in with the password from the sign-in page of a signed-out visit.
+async fn sign_in_with_password(b: &Browser, server: &TestServer) -> Step<()> {
+    b.goto(&server.url("/login?signed_out=1")).await?;
+    enter_password(b, PASSWORD).await
+}
+
+/// Signs out from the Security page: back on the sign-in page.
+async fn sign_out(b: &Browser) -> Step<()> {
+    b.click("#sign-out").await?;
+    b.wait_for_path("/login").await
+}
+
+/// Answers the step-up screen with a password.
+async fn prove(b: &Browser, password: &str) -> Step<()> {
+    b.submit(&[("#reauth_password", password)], "#confirm")
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_sets_up_the_instance_signs_out_and_signs_back_in() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    let browser = Browser::start("setup_sign_out_sign_in").await;
-    let outcome = run(&browser, &server).await;
-    browser.finish(outcome).await;
+    Browser::run("setup_sign_out_sign_in", async |b| run(b, &server).await).await;
 }
 
 async fn run(b: &Browser, server: &TestServer) -> Step<()> {
     b.goto(&server.url("/")).await?;
     b.wait_for_path("/setup").await?;
     b.wait_for_text("h1", "Create the owner account").await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#create-owner").await?;
+    b.submit(
+        &[("#email", OWNER), ("#password", PASSWORD)],
+        "#create-owner",
+    )
+    .await?;
     b.wait_for_path("/settings/security").await?;
-    b.wait_for_text("#account-email", "owner@example.com")
-        .await?;
+    b.wait_for_text("#account-email", OWNER).await?;
     b.wait_for_text("#account-role", "owner").await?;
     b.wait_for_text("#two-factor h2", "Two-factor authentication")
         .await?;
 
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", "not the password").await?;
-    b.click("#sign-in").await?;
+    sign_out(b).await?;
+    enter_password(b, "not the password").await?;
     b.wait_for_text("#error", "Email or password is incorrect.")
         .await?;
 
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    b.submit(&[("#password", PASSWORD)], "#sign-in").await?;
     b.wait_for_path("/settings/security").await?;
-    b.wait_for_text("#account-email", "owner@example.com").await
+    b.wait_for_text("#account-email", OWNER).await
 }
 
 /// A change that needs step-up: the step-up screen, back to the change with
@@ -47,18 +75,16 @@ async fn run(b: &Browser, server: &TestServer) -> Step<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_change_steps_up_and_comes_back_to_finish() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let browser = Browser::start("step_up_password_change").await;
-    let outcome = step_up_flow(&browser, &server).await;
-    browser.finish(outcome).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run("step_up_password_change", async |b| {
+        step_up_flow(b, &server).await
+    })
+    .await;
 }
 
 async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.goto(&server.url("/login")).await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    enter_password(b, PASSWORD).await?;
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text("#sessions .session .badge", "This device")
         .await?;
@@ -67,12 +93,10 @@ async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
     b.fill("#new_password", "a brand new passphrase").await?;
     b.click("#change-password").await?;
     b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", "not the password").await?;
-    b.click("#confirm").await?;
+    prove(b, "not the password").await?;
     b.wait_for_text("#error", "That password or code is incorrect.")
         .await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
+    prove(b, PASSWORD).await?;
 
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text(
@@ -92,11 +116,8 @@ async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
     .await?;
 
     // The new password is the one that works now.
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", "a brand new passphrase").await?;
-    b.click("#sign-in").await?;
+    sign_out(b).await?;
+    enter_password(b, "a brand new passphrase").await?;
     b.wait_for_path("/settings/security").await
 }
 
@@ -105,25 +126,22 @@ async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_app_is_enrolled_on_the_page_and_signs_in() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let browser = Browser::start("totp_enrol_and_sign_in").await;
-    let outcome = totp_flow(&browser, &server, &db).await;
-    browser.finish(outcome).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run("totp_enrol_and_sign_in", async |b| {
+        totp_flow(b, &server, &db).await
+    })
+    .await;
 }
 
 async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
     b.goto(&server.url("/login")).await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    enter_password(b, PASSWORD).await?;
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text("#mfa-status", "Off").await?;
 
     b.click("#add-totp").await?;
     b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
+    prove(b, PASSWORD).await?;
     b.wait_for_text("h1", "Add an authenticator app").await?;
 
     // The QR code as served, read by zbarimg.
@@ -154,10 +172,12 @@ async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
         ));
     }
 
-    b.fill("#code", &crate::totp::oathtool(&secret, server))
-        .await?;
-    b.fill("#name", "Chromium phone").await?;
-    b.click("#confirm-totp").await?;
+    let code = crate::totp::oathtool(&secret, server);
+    b.submit(
+        &[("#code", &code), ("#name", "Chromium phone")],
+        "#confirm-totp",
+    )
+    .await?;
     // The first factor brings the recovery sheet, which must be saved to close.
     b.wait_for_text(
         "#notice",
@@ -174,23 +194,18 @@ async fn totp_flow(b: &Browser, server: &TestServer, db: &TestDb) -> Step<()> {
         .await?;
 
     // Sign out, sign in with the password and the next code.
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    sign_out(b).await?;
+    enter_password(b, PASSWORD).await?;
     b.wait_for_path("/login/mfa").await?;
-    b.fill("#code", "000000").await?;
-    b.click("#verify").await?;
+    b.submit(&[("#code", "000000")], "#verify").await?;
     b.wait_for_text(
         "#error",
         "That code is incorrect. Enter the newest code from your app.",
     )
     .await?;
     server.advance(std::time::Duration::from_secs(30));
-    b.fill("#code", &crate::totp::oathtool(&secret, server))
-        .await?;
-    b.click("#verify").await?;
+    let code = crate::totp::oathtool(&secret, server);
+    b.submit(&[("#code", &code)], "#verify").await?;
     b.wait_for_path("/settings/security").await?;
     let expected = server.app.now().to_human();
     b.wait_for_text("#totp-list .totp .last-used", &expected)
@@ -221,24 +236,21 @@ fn run_client(program: &str, args: &[&str]) -> Step<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recovery_sheet_is_downloaded_and_a_code_signs_in() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let token = crate::sign_in(&server, "owner@example.com").await;
+    let server = instance_with_owner(&db).await;
+    let token = crate::sign_in(&server, OWNER).await;
     let (_, secret) = crate::totp::enrol(&server, &token, None).await;
-    let browser = Browser::start("recovery_sheet").await;
-    let outcome = recovery_flow(&browser, &server, &secret).await;
-    browser.finish(outcome).await;
+    Browser::run("recovery_sheet", async |b| {
+        recovery_flow(b, &server, &secret).await
+    })
+    .await;
 }
 
 async fn sign_in_with_totp(b: &Browser, server: &TestServer, secret: &str) -> Step<()> {
     b.goto(&server.url("/login")).await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    enter_password(b, PASSWORD).await?;
     b.wait_for_path("/login/mfa").await?;
-    b.fill("#code", &crate::totp::oathtool(secret, server))
-        .await?;
-    b.click("#verify").await?;
+    let code = crate::totp::oathtool(secret, server);
+    b.submit(&[("#code", &code)], "#verify").await?;
     b.wait_for_path("/settings/security").await
 }
 
@@ -247,8 +259,7 @@ async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<(
     b.wait_for_text("#recovery-remaining", "10").await?;
     b.click("#regenerate-codes").await?;
     b.wait_for_text("h1", "Confirm it is you").await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
+    prove(b, PASSWORD).await?;
     b.wait_for_text("h1", "Your recovery codes").await?;
 
     let mut codes = Vec::new();
@@ -281,16 +292,13 @@ async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<(
     b.click("#done").await?;
     b.wait_for_path("/settings/security").await?;
 
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await?;
+    sign_out(b).await?;
+    enter_password(b, PASSWORD).await?;
     b.wait_for_path("/login/mfa").await?;
     b.click("#use-recovery").await?;
     let typed = codes[4].to_uppercase().replace('-', " ");
-    b.fill("#recovery_code", &typed).await?;
-    b.click("#verify-recovery").await?;
+    b.submit(&[("#recovery_code", &typed)], "#verify-recovery")
+        .await?;
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text("#recovery-remaining", "9").await
 }
@@ -301,18 +309,24 @@ async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_passkey_is_enrolled_and_signs_in_alone() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let browser = Browser::start("platform_passkey").await;
-    let outcome = platform_passkey_flow(&browser, &server).await;
-    browser.finish(outcome).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run("platform_passkey", async |b| {
+        platform_passkey_flow(b, &server).await
+    })
+    .await;
 }
 
-async fn sign_in_with_password(b: &Browser, server: &TestServer) -> Step<()> {
-    b.goto(&server.url("/login?signed_out=1")).await?;
-    b.fill("#email", "owner@example.com").await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#sign-in").await
+/// Adds a virtual authenticator and signs in with the password, landing on
+/// the Security page; the authenticator's id.
+async fn signed_in_holding(
+    b: &Browser,
+    server: &TestServer,
+    authenticator: serde_json::Value,
+) -> Step<String> {
+    let id = b.add_authenticator(authenticator).await?;
+    sign_in_with_password(b, server).await?;
+    b.wait_for_path("/settings/security").await?;
+    Ok(id)
 }
 
 const FIRST_PASSKEY: &str =
@@ -325,8 +339,7 @@ async fn add_first_passkey_after_step_up(b: &Browser) -> Step<()> {
     b.wait_for_text("h1", "Confirm it is you").await?;
     b.wait_for_text("#pending-change strong", "add a passkey")
         .await?;
-    b.fill("#reauth_password", PASSWORD).await?;
-    b.click("#confirm").await?;
+    prove(b, PASSWORD).await?;
     b.wait_for_text("#notice", FIRST_PASSKEY).await?;
     b.click("#copy-codes").await?;
     b.click("#done").await?;
@@ -334,15 +347,11 @@ async fn add_first_passkey_after_step_up(b: &Browser) -> Step<()> {
 }
 
 async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
-    let authenticator = b
-        .add_authenticator(browser::platform_authenticator())
-        .await?;
-    sign_in_with_password(b, server).await?;
-    b.wait_for_path("/settings/security").await?;
+    let authenticator = signed_in_holding(b, server, browser::platform_authenticator()).await?;
 
     // Adding a passkey is a security change: the step-up screen first.
-    b.fill("#passkey-name", "Laptop").await?;
-    b.click("#add-passkey").await?;
+    b.submit(&[("#passkey-name", "Laptop")], "#add-passkey")
+        .await?;
     add_first_passkey_after_step_up(b).await?;
     b.wait_for_text("#mfa-status", "On").await?;
     b.wait_for_text("#passkey-list .passkey .name", "Laptop")
@@ -358,8 +367,7 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
 
     // Sign out, then "Sign in with a passkey": no password.
     server.advance(std::time::Duration::from_secs(60));
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
+    sign_out(b).await?;
     b.click("#passkey-sign-in").await?;
     b.wait_for_path("/settings/security").await?;
     b.wait_for_text(
@@ -370,16 +378,17 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
 
     // Autofill: a plain visit to the sign-in page offers the passkey, and
     // headless Chromium picks it at once.
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
+    sign_out(b).await?;
     b.goto(&server.url("/login")).await?;
     b.wait_for_path("/settings/security").await?;
 
     // Rename, then remove (the last factor: it asks for confirmation).
     b.click("#passkey-list .passkey summary").await?;
-    b.fill("#passkey-list .passkey input[name=name]", "Work laptop")
-        .await?;
-    b.click("#passkey-list .passkey .rename").await?;
+    b.submit(
+        &[("#passkey-list .passkey input[name=name]", "Work laptop")],
+        "#passkey-list .passkey .rename",
+    )
+    .await?;
     // This time the proof is the passkey itself, and the rename goes on.
     b.wait_for_text("h1", "Confirm it is you").await?;
     b.click("#reauth-passkey").await?;
@@ -399,19 +408,17 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_security_key_is_the_second_factor_after_a_password() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let browser = Browser::start("security_key").await;
-    let outcome = security_key_flow(&browser, &server).await;
-    browser.finish(outcome).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run("security_key", async |b| {
+        security_key_flow(b, &server).await
+    })
+    .await;
 }
 
 async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
-    let key = b.add_authenticator(browser::security_key()).await?;
-    sign_in_with_password(b, server).await?;
-    b.wait_for_path("/settings/security").await?;
-    b.fill("#passkey-name", "YubiKey").await?;
-    b.click("#add-passkey").await?;
+    let key = signed_in_holding(b, server, browser::security_key()).await?;
+    b.submit(&[("#passkey-name", "YubiKey")], "#add-passkey")
+        .await?;
     add_first_passkey_after_step_up(b).await?;
     let held = b.authenticator_credentials(&key).await?;
     if held.len() != 1 || held[0]["isResidentCredential"] != false {
@@ -420,8 +427,7 @@ async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
         ));
     }
 
-    b.click("#sign-out").await?;
-    b.wait_for_path("/login").await?;
+    sign_out(b).await?;
     sign_in_with_password(b, server).await?;
     b.wait_for_path("/login/mfa").await?;
     b.click("#use-passkey").await?;
@@ -441,22 +447,18 @@ async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passkey_added_with_enter_resumes_after_the_step_up_with_its_name() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let server = TestServer::start(&db).await;
-    crate::create_owner(&server, "owner@example.com").await;
-    let browser = Browser::start("passkey_resumes_after_step_up").await;
-    let outcome = passkey_resume_flow(&browser, &server).await;
-    browser.finish(outcome).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run("passkey_resumes_after_step_up", async |b| {
+        passkey_resume_flow(b, &server).await
+    })
+    .await;
 }
 
 async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
-    let authenticator = b
-        .add_authenticator(browser::platform_authenticator())
-        .await?;
-    sign_in_with_password(b, server).await?;
-    b.wait_for_path("/settings/security").await?;
+    let authenticator = signed_in_holding(b, server, browser::platform_authenticator()).await?;
 
     b.fill("#passkey-name", "Kitchen tablet").await?;
-    press_enter(b, "#passkey-name").await?;
+    b.press_enter("#passkey-name").await?;
     // Cancel on the step-up screen: back, the name kept, nothing started.
     b.wait_for_text("#pending-change strong", "add a passkey")
         .await?;
@@ -473,7 +475,7 @@ async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
     }
     b.wait_for_text("h1", "Security").await?;
 
-    press_enter(b, "#passkey-name").await?;
+    b.press_enter("#passkey-name").await?;
     add_first_passkey_after_step_up(b).await?;
     b.wait_for_text("#passkey-list .passkey .name", "Kitchen tablet")
         .await?;
@@ -484,12 +486,4 @@ async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
         ));
     }
     Ok(())
-}
-
-async fn press_enter(b: &Browser, css: &str) -> Step<()> {
-    b.find(css)
-        .await?
-        .send_keys("\u{E007}")
-        .await
-        .map_err(|e| format!("press Enter in {css}: {e}"))
 }
