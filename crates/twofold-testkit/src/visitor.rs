@@ -93,15 +93,19 @@ impl<'a> Visitor<'a> {
         self.send(self.client.get(self.server.url(path))).await
     }
 
+    /// A POST to build on (headers, body), for `send`.
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.server.url(path))
+    }
+
     /// Posts a form.
     pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(self.client.post(self.server.url(path)).form(form))
-            .await
+        self.send(self.post(path).form(form)).await
     }
 
     /// Posts with no body, as a button of a form without fields.
     pub async fn press(&self, path: &str) -> Page {
-        self.send(self.client.post(self.server.url(path))).await
+        self.send(self.post(path)).await
     }
 
     /// Gets the page a redirect leads to.
