@@ -81,15 +81,11 @@ async fn a_form_posted_from_another_site_is_refused() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
     let visitor = Visitor::new(&server);
-    let response = visitor
-        .send(
-            visitor
-                .client
-                .post(server.url("/setup"))
-                .header("origin", "http://evil.example")
-                .form(&[("email", OWNER), ("password", PASSWORD)]),
-        )
-        .await;
+    let from_elsewhere = visitor
+        .post("/setup")
+        .header("origin", "http://evil.example")
+        .form(&[("email", OWNER), ("password", PASSWORD)]);
+    let response = visitor.send(from_elsewhere).await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert_eq!(server.app.store().count_accounts().await.unwrap(), 0);
 }
@@ -99,15 +95,11 @@ async fn a_garbled_form_gets_a_readable_page() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
     let visitor = Visitor::new(&server);
-    let response = visitor
-        .send(
-            visitor
-                .client
-                .post(server.url("/login"))
-                .header("content-type", "application/json")
-                .body("{}"),
-        )
-        .await;
+    let json_body = visitor
+        .post("/login")
+        .header("content-type", "application/json")
+        .body("{}");
+    let response = visitor.send(json_body).await;
     assert!(response.status.is_client_error(), "{}", response.status);
     assert!(
         response.html.contains("<h1>Sign in</h1>"),
