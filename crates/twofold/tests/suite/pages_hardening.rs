@@ -10,7 +10,7 @@ use twofold_testkit::visitor::{Page, Visitor};
 use twofold_testkit::{Actor, Backend, TestDb, TestServer, on_both_backends};
 
 use crate::totp::{challenge, oathtool};
-use crate::{PASSWORD, create_owner, read};
+use crate::{PASSWORD, create_owner, post, read};
 
 on_both_backends!(
     a_step_up_opened_by_a_link_changes_nothing,
@@ -42,12 +42,7 @@ async fn owner_with_sheet(server: &TestServer) -> (String, Vec<String>) {
         .post(&verify, json!({ "code": code }))
         .await
         .expect(StatusCode::OK);
-    let codes = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let codes = serde_json::from_value(body["recovery_codes"].clone()).unwrap();
     (secret, codes)
 }
 
@@ -68,17 +63,10 @@ async fn browser_with_totp<'a>(server: &'a TestServer, secret: &str) -> Visitor<
 /// A recovery-code sign-in through the API: its status.
 async fn recover(server: &TestServer, code: &str) -> StatusCode {
     let challenge_id = challenge(server, EMAIL).await;
-    let (status, _) = read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions/mfa"))
-            .json(&json!({"challenge_id": challenge_id, "method": "recovery_code", "code": code}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    status
+    let sign_in = json!({"challenge_id": challenge_id, "method": "recovery_code", "code": code});
+    post(&server.client(), server, "/api/v1/sessions/mfa", sign_in)
+        .await
+        .0
 }
 
 /// The sealed form of the step-up screen an action showed.
@@ -319,14 +307,10 @@ async fn the_challenge_cookie_is_scoped_to_the_mfa_paths(backend: Backend) {
     // has the `__Secure-` prefix (`__Host-` requires `Path=/`).
     let https = TestServer::start_configured(&db, Default::default(), |web| web.https = true).await;
     let api_client = Visitor::new(&https);
-    let answer = api_client
-        .send(
-            api_client
-                .client
-                .post(https.url("/api/v1/sessions"))
-                .json(&json!({"email": EMAIL, "password": PASSWORD})),
-        )
-        .await;
+    let sign_in = api_client
+        .post("/api/v1/sessions")
+        .json(&json!({"email": EMAIL, "password": PASSWORD}));
+    let answer = api_client.send(sign_in).await;
     assert_eq!(answer.status, StatusCode::OK);
     let cookies = answer.set_cookies();
     assert_scoped(&cookies, "__Secure-twofold_mfa", false);
