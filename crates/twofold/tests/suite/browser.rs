@@ -14,6 +14,17 @@ async fn instance_with_owner(db: &TestDb) -> TestServer {
     server
 }
 
+/// Runs `flow` in a fresh Chromium against a fresh instance whose owner
+/// exists; `name` names the screenshot of a failure.
+async fn with_owner_in_chromium(
+    name: &str,
+    flow: impl AsyncFnOnce(&Browser, &TestServer) -> Step<()>,
+) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = instance_with_owner(&db).await;
+    Browser::run(name, async |b| flow(b, &server).await).await;
+}
+
 /// Fills the owner's sign-in form on the page shown and sends it.
 async fn enter_password(b: &Browser, password: &str) -> Step<()> {
     b.submit(&[("#email", OWNER), ("#password", password)], "#sign-in")
@@ -74,12 +85,7 @@ async fn run(b: &Browser, server: &TestServer) -> Step<()> {
 /// what was typed, done; the activity list shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_change_steps_up_and_comes_back_to_finish() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let server = instance_with_owner(&db).await;
-    Browser::run("step_up_password_change", async |b| {
-        step_up_flow(b, &server).await
-    })
-    .await;
+    with_owner_in_chromium("step_up_password_change", step_up_flow).await;
 }
 
 async fn step_up_flow(b: &Browser, server: &TestServer) -> Step<()> {
@@ -308,12 +314,7 @@ async fn recovery_flow(b: &Browser, server: &TestServer, secret: &str) -> Step<(
 /// rename and removal on the page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_passkey_is_enrolled_and_signs_in_alone() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let server = instance_with_owner(&db).await;
-    Browser::run("platform_passkey", async |b| {
-        platform_passkey_flow(b, &server).await
-    })
-    .await;
+    with_owner_in_chromium("platform_passkey", platform_passkey_flow).await;
 }
 
 /// Adds a virtual authenticator and signs in with the password, landing on
@@ -407,12 +408,7 @@ async fn platform_passkey_flow(b: &Browser, server: &TestServer) -> Step<()> {
 /// second factor after the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_security_key_is_the_second_factor_after_a_password() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let server = instance_with_owner(&db).await;
-    Browser::run("security_key", async |b| {
-        security_key_flow(b, &server).await
-    })
-    .await;
+    with_owner_in_chromium("security_key", security_key_flow).await;
 }
 
 async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
@@ -446,12 +442,7 @@ async fn security_key_flow(b: &Browser, server: &TestServer) -> Step<()> {
 /// registration continues with the typed name, no second click.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passkey_added_with_enter_resumes_after_the_step_up_with_its_name() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let server = instance_with_owner(&db).await;
-    Browser::run("passkey_resumes_after_step_up", async |b| {
-        passkey_resume_flow(b, &server).await
-    })
-    .await;
+    with_owner_in_chromium("passkey_resumes_after_step_up", passkey_resume_flow).await;
 }
 
 async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
