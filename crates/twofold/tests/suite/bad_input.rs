@@ -12,7 +12,8 @@ on_both_backends!(
     odd_emails_and_passwords_are_refused_and_change_nothing
 );
 
-async fn open_instance(backend: Backend) -> (TestDb, TestServer) {
+/// An instance open to sign-up, with its owner.
+pub async fn open_instance(backend: Backend) -> (TestDb, TestServer) {
     let db = TestDb::new(backend).await;
     let policy = Policy {
         signup: Signup::Open,
