@@ -7,14 +7,15 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
-use twofold_app::{NewAccountRequest, Policy, RequestContext, Signup};
+use twofold_app::{NewAccountRequest, Policy, RequestContext};
 use twofold_core::Role;
 use twofold_core::audit::Actor;
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
+use crate::bad_input::open_instance;
 use crate::passkeys::{enrol_passkey, passwordless};
 use crate::totp::{answer, call, challenge, enrol, oathtool, step_up};
-use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
+use crate::{PASSWORD, create_owner, error_code, get_bearer, post, read, sign_in};
 
 on_both_backends!(
     parallel_wrong_passwords_never_pass_the_limit,
@@ -132,6 +133,26 @@ async fn two_instances(backend: Backend, policy: Policy) -> (TestDb, TestServer,
     (db, first, second)
 }
 
+/// A burst of sign-in attempts against the ten-failure limit: only 401,
+/// 201 and 429 came back, at most ten wrong `attempts` were checked (a
+/// success gives its slot back, so the right one may be an eleventh) and at
+/// most one signed in; (wrong ones checked, sign-ins).
+fn assert_at_most_ten_checked(answers: &[Answer], attempts: &str) -> (usize, usize) {
+    assert_only(
+        answers,
+        &[
+            StatusCode::UNAUTHORIZED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS,
+        ],
+    );
+    let wrong = count(answers, StatusCode::UNAUTHORIZED);
+    assert!(wrong <= 10, "{wrong} wrong {attempts} were checked");
+    let signed_in = count(answers, StatusCode::CREATED);
+    assert!(signed_in <= 1);
+    (wrong, signed_in)
+}
+
 fn either<'a>(i: usize, first: &'a TestServer, second: &'a TestServer) -> &'a TestServer {
     if i.is_multiple_of(2) { first } else { second }
 }
@@ -154,20 +175,8 @@ async fn parallel_wrong_passwords_never_pass_the_limit(backend: Backend) {
         json!({"email": "owner@example.com", "password": PASSWORD}),
     ));
     let answers = burst(shots).await;
-    assert_only(
-        &answers,
-        &[
-            StatusCode::UNAUTHORIZED,
-            StatusCode::CREATED,
-            StatusCode::TOO_MANY_REQUESTS,
-        ],
-    );
-    // At most the limit (10 per account) of wrong ones was ever checked
-    // (a success gives its slot back, so the right one may be an eleventh).
-    let wrong = count(&answers, StatusCode::UNAUTHORIZED);
-    assert!(wrong <= 10, "{wrong} wrong passwords were checked");
-    let signed_in = count(&answers, StatusCode::CREATED);
-    assert!(signed_in <= 1);
+    // At most the limit (10 per account) of wrong ones was ever checked.
+    let (wrong, signed_in) = assert_at_most_ten_checked(&answers, "passwords");
     // Everything else was refused before any hashing: 65 shots less at most
     // ten wrong ones and the one right one.
     assert_eq!(
@@ -177,28 +186,12 @@ async fn parallel_wrong_passwords_never_pass_the_limit(backend: Backend) {
     // Once ten failures are in (topped up if the right password was among
     // the ten checked), the right password is refused too.
     for _ in count(&answers, StatusCode::UNAUTHORIZED)..10 {
-        let (status, _) = read(
-            second
-                .client()
-                .post(second.url("/api/v1/sessions"))
-                .json(&json!({"email": "owner@example.com", "password": "one more guess"}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let guess = json!({"email": "owner@example.com", "password": "one more guess"});
+        let (status, _) = post(&second.client(), &second, "/api/v1/sessions", guess).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, body) = read(
-        first
-            .client()
-            .post(first.url("/api/v1/sessions"))
-            .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let right = json!({"email": "owner@example.com", "password": PASSWORD});
+    let (status, body) = post(&first.client(), &first, "/api/v1/sessions", right).await;
     assert_eq!(
         (status, error_code(&body)),
         (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
@@ -324,18 +317,7 @@ async fn parallel_wrong_codes_never_pass_the_limit(backend: Backend) {
         json!({"challenge_id": last, "method": "totp", "code": oathtool(&secret, &first)}),
     ));
     let answers = burst(shots).await;
-    assert_only(
-        &answers,
-        &[
-            StatusCode::UNAUTHORIZED,
-            StatusCode::CREATED,
-            StatusCode::TOO_MANY_REQUESTS,
-        ],
-    );
-    // At most ten wrong codes were checked (a success gives its slot back).
-    let wrong = count(&answers, StatusCode::UNAUTHORIZED);
-    assert!(wrong <= 10, "{wrong} wrong codes were checked");
-    assert!(count(&answers, StatusCode::CREATED) <= 1);
+    assert_at_most_ten_checked(&answers, "codes");
     // Once ten wrong codes are in (topped up if the right code was among
     // the ten checked), even the right code waits.
     for n in count(&answers, StatusCode::UNAUTHORIZED)..10 {
@@ -415,12 +397,7 @@ async fn mfa_user(server: &TestServer, email: &str) -> MfaUser {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let codes = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let codes = serde_json::from_value(body["recovery_codes"].clone()).unwrap();
     MfaUser {
         email: email.to_owned(),
         secret,
@@ -613,6 +590,11 @@ async fn reauth_password(server: &TestServer, token: &str, password: &str) -> (S
     .await
 }
 
+async fn recovery_code_sign_in(server: &TestServer, id: &str, code: &str) -> (StatusCode, Value) {
+    let body = json!({"challenge_id": id, "method": "recovery_code", "code": code});
+    post(&server.client(), server, "/api/v1/sessions/mfa", body).await
+}
+
 /// Whoever knows only the password can fill the account's code limit, but
 /// must not lock the owner out of phishing-resistant passkey sign-in.
 async fn a_valid_passkey_is_never_refused_by_the_code_limit(backend: Backend) {
@@ -625,29 +607,12 @@ async fn a_valid_passkey_is_never_refused_by_the_code_limit(backend: Backend) {
     for _ in 0..2 {
         let id = challenge(&server, "owner@example.com").await;
         for n in 0..5 {
-            read(
-                server
-                    .client()
-                    .post(server.url("/api/v1/sessions/mfa"))
-                    .json(&json!({"challenge_id": id, "method": "recovery_code", "code": format!("aaaaa-aaaa{n}")}))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let code = format!("aaaaa-aaaa{n}");
+            recovery_code_sign_in(&server, &id, &code).await;
         }
     }
     let id = challenge(&server, "owner@example.com").await;
-    let (status, _) = read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions/mfa"))
-            .json(&json!({"challenge_id": id, "method": "recovery_code", "code": "aaaaa-aaaab"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = recovery_code_sign_in(&server, &id, "aaaaa-aaaab").await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -659,13 +624,7 @@ async fn a_valid_passkey_is_never_refused_by_the_code_limit(backend: Backend) {
 }
 
 async fn open_sign_up_and_passkey_starts_are_limited_per_address(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let policy = Policy {
-        signup: Signup::Open,
-        ..Policy::default()
-    };
-    let server = TestServer::start_with(&db, policy).await;
-    create_owner(&server, "owner@example.com").await;
+    let (_db, server) = open_instance(backend).await;
     let sign_up = |n: usize| {
         Shot::post(
             &server,
