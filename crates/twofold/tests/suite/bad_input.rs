@@ -1,11 +1,11 @@
 //! Bad input gets a clear 4xx in the API's error shape and changes nothing.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use twofold_app::{Policy, Signup};
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
-use crate::{PASSWORD, create_owner, error_code, read};
+use crate::{PASSWORD, create_owner, error_code, post, read};
 
 on_both_backends!(
     malformed_bodies_are_refused_and_change_nothing,
@@ -72,32 +72,24 @@ async fn malformed_bodies_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(server.app.store().count_accounts().await.unwrap(), 1);
 
     // Unknown routes and methods answer in the same shape.
-    let (status, body) = read(
-        server
-            .client()
-            .get(server.url("/api/v1/nope"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    let (status, body) = read(
-        server
-            .client()
-            .put(server.url("/api/v1/sessions"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
-    );
+    for (method, path, expected, code) in [
+        (
+            Method::GET,
+            "/api/v1/nope",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/sessions",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ] {
+        let request = server.client().request(method, server.url(path));
+        let (status, body) = read(request.send().await.unwrap()).await;
+        assert_eq!((status, error_code(&body)), (expected, code), "{path}");
+    }
 }
 
 async fn odd_emails_and_passwords_are_refused_and_change_nothing(backend: Backend) {
@@ -123,15 +115,8 @@ async fn odd_emails_and_passwords_are_refused_and_change_nothing(backend: Backen
         ("new@example.com".into(), "".into()),
     ];
     for (email, password) in &sign_ups {
-        let (status, body) = read(
-            client
-                .post(server.url("/api/v1/accounts"))
-                .json(&json!({"email": email, "password": password}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let sign_up = json!({"email": email, "password": password});
+        let (status, body) = post(&client, &server, "/api/v1/accounts", sign_up).await;
         let shown: String = email.chars().take(40).collect();
         assert_eq!(
             status,
@@ -163,15 +148,8 @@ async fn odd_emails_and_passwords_are_refused_and_change_nothing(backend: Backen
             "\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}",
         ),
     ] {
-        let (status, body) = read(
-            client
-                .post(server.url("/api/v1/sessions"))
-                .json(&json!({"email": email, "password": password}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let sign_in = json!({"email": email, "password": password});
+        let (status, body) = post(&client, &server, "/api/v1/sessions", sign_in).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         assert_eq!(error_code(&body), "invalid_credentials");
     }
