@@ -5,11 +5,10 @@
 use argon2::password_hash::PasswordHasher as _;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use twofold_app::{Policy, Signup};
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
+use twofold_testkit::{Actor, Backend, TestDb, TestServer, on_both_backends};
 
-use crate::totp::call;
-use crate::{PASSWORD, create_owner, error_code, post, sign_in};
+use crate::bad_input::open_instance;
+use crate::{PASSWORD, create_owner, error_code, post};
 
 on_both_backends!(
     weak_common_and_personal_passwords_are_refused_with_the_reason,
@@ -25,15 +24,12 @@ on_both_backends!(
 const NFC: &str = "Cr\u{e8}me br\u{fb}l\u{e9}e au four 2024";
 const NFD: &str = "Cre\u{300}me bru\u{302}le\u{301}e au four 2024";
 
-async fn open_instance(backend: Backend) -> (TestDb, TestServer) {
-    let db = TestDb::new(backend).await;
-    let policy = Policy {
-        signup: Signup::Open,
-        ..Policy::default()
-    };
-    let server = TestServer::start_with(&db, policy).await;
-    create_owner(&server, "owner@example.com").await;
-    (db, server)
+/// The owner, signed in through the API with the step-up window open.
+async fn stepped_up_owner(server: &TestServer) -> Actor<'_> {
+    create_owner(server, "owner@example.com").await;
+    let owner = Actor::sign_in(server, "owner@example.com", PASSWORD).await;
+    owner.step_up().await;
+    owner
 }
 
 async fn sign_up(
@@ -98,32 +94,21 @@ async fn weak_common_and_personal_passwords_are_refused_with_the_reason(backend:
 async fn a_new_password_is_judged_by_the_same_rules_on_change(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
-    let reauth = json!({"method": "password", "password": PASSWORD});
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        &token,
-        Some(reauth),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let owner = stepped_up_owner(&server).await;
     for (new, reason) in [
         ("password1", "most commonly used"),
         ("owner@example.com", "email address"),
     ] {
-        let body = json!({"current_password": PASSWORD, "new_password": new});
-        let (status, body) = call(
-            &server,
-            Method::PUT,
-            "/api/v1/me/password",
-            &token,
-            Some(body),
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{new}: {body}");
+        let change = json!({"current_password": PASSWORD, "new_password": new});
+        let reply = owner
+            .call(Method::PUT, "/api/v1/me/password", Some(change))
+            .await;
+        let body = reply.body;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{new}: {body}"
+        );
         let message = body["error"]["message"].as_str().unwrap();
         assert!(
             message.starts_with("new password ") && message.contains(reason),
@@ -232,42 +217,27 @@ async fn composed_and_decomposed_emails_are_one_account(backend: Backend) {
 async fn a_factor_name_with_direction_controls_is_refused(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
-    let reauth = json!({"method": "password", "password": PASSWORD});
-    let path = "/api/v1/sessions/current/reauth";
-    assert_eq!(
-        call(&server, Method::POST, path, &token, Some(reauth))
-            .await
-            .0,
-        StatusCode::OK
-    );
+    let owner = stepped_up_owner(&server).await;
     for name in ["Phone \u{202e}txt.exe", "Key\u{2066}", "Key\u{200f}"] {
-        let body = json!({"name": name});
-        let (status, body) = call(
-            &server,
-            Method::POST,
-            "/api/v1/me/mfa/totp",
-            &token,
-            Some(body),
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {body}");
+        let reply = owner
+            .post("/api/v1/me/mfa/totp", json!({"name": name}))
+            .await;
+        let body = reply.body;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {body}"
+        );
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains("text direction"), "{message}");
     }
-    let body = json!({"name": "מפתח"});
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        "/api/v1/me/mfa/totp",
-        &token,
-        Some(body),
-    )
-    .await;
+    let reply = owner
+        .post("/api/v1/me/mfa/totp", json!({"name": "מפתח"}))
+        .await;
     assert_eq!(
-        status,
+        reply.status,
         StatusCode::CREATED,
-        "right-to-left text is fine: {body}"
+        "right-to-left text is fine: {}",
+        reply.body
     );
 }
