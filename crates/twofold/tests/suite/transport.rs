@@ -34,17 +34,20 @@ async fn only_a_bearer_token_on_the_api_skips_the_origin_check(backend: Backend)
     create_owner(&server, "owner@example.com").await;
     let victim = sign_in(&server, "owner@example.com").await;
     let other = sign_in(&server, "owner@example.com").await;
+    let from_evil_site = |path: &str| {
+        server
+            .client()
+            .post(server.url(path))
+            .header(ORIGIN, "http://evil.example")
+    };
 
     // A cross-site form to a page, with the victim's cookie and whatever
     // `Authorization` came along: pages authenticate by cookie, so all are
     // checked, a bearer token included.
     let bearer = format!("Bearer {victim}");
     for authorization in AMBIENT_CREDENTIALS.into_iter().chain([bearer.as_str()]) {
-        let response = server
-            .client()
-            .post(server.url("/settings/security/sessions/revoke-others"))
+        let response = from_evil_site("/settings/security/sessions/revoke-others")
             .header(COOKIE, format!("twofold_session={victim}"))
-            .header(ORIGIN, "http://evil.example")
             .header("sec-fetch-site", "cross-site")
             .header(AUTHORIZATION, authorization)
             .send()
@@ -58,18 +61,10 @@ async fn only_a_bearer_token_on_the_api_skips_the_origin_check(backend: Backend)
     // On the API only a bearer token skips the check: a cross-site sign-in
     // carrying a cached Basic credential is refused (login CSRF).
     for authorization in AMBIENT_CREDENTIALS {
-        let (status, body) = read(
-            server
-                .client()
-                .post(server.url("/api/v1/sessions"))
-                .header(ORIGIN, "http://evil.example")
-                .header(AUTHORIZATION, authorization)
-                .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let sign_in = from_evil_site("/api/v1/sessions")
+            .header(AUTHORIZATION, authorization)
+            .json(&json!({"email": "owner@example.com", "password": PASSWORD}));
+        let (status, body) = read(sign_in.send().await.unwrap()).await;
         assert_eq!(
             (status, error_code(&body)),
             (StatusCode::FORBIDDEN, "forbidden"),
@@ -78,18 +73,10 @@ async fn only_a_bearer_token_on_the_api_skips_the_origin_check(backend: Backend)
     }
 
     // A non-browser client with a real bearer token may send any Origin.
-    let (status, body) = read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions/current/reauth"))
-            .header(ORIGIN, "http://evil.example")
-            .bearer_auth(&victim)
-            .json(&json!({"method": "password", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let reauth = from_evil_site("/api/v1/sessions/current/reauth")
+        .bearer_auth(&victim)
+        .json(&json!({"method": "password", "password": PASSWORD}));
+    let (status, body) = read(reauth.send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
