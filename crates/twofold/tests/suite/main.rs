@@ -23,7 +23,7 @@ use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use twofold_testkit::TestServer;
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use twofold_testkit::PASSWORD;
 
 /// Status and JSON body (or `null` when the body is not JSON).
 pub async fn read(response: Response) -> (StatusCode, Value) {
