@@ -24,8 +24,14 @@ impl<'a> Visitor<'a> {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
+        Reply::read(self.post_raw(path, body).await).await
+    }
+
+    /// The response itself, for a test that reads its headers (then
+    /// [`Reply::read`] for the rest).
+    pub async fn post_raw(&self, path: &str, body: Value) -> reqwest::Response {
         let request = self.server.client().post(self.server.url(path));
-        Reply::read(request.json(&body).send().await.unwrap()).await
+        request.json(&body).send().await.unwrap()
     }
 
     /// Creates the instance's first account (the owner) with [`PASSWORD`].

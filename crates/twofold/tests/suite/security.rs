@@ -273,13 +273,10 @@ async fn failed_passwords_are_limited_per_account_across_instances(backend: Back
     }
     // Even the right password is refused now, on either instance.
     for server in [&first, &second] {
-        let response = server
-            .client()
-            .post(server.url("/api/v1/sessions"))
-            .json(&json!({"email": OWNER, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let right = json!({"email": OWNER, "password": PASSWORD});
+        let response = Visitor::new(server)
+            .post_raw("/api/v1/sessions", right)
+            .await;
         assert_eq!(response.headers()["retry-after"], "900");
         Reply::read(response)
             .await

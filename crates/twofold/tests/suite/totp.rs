@@ -178,13 +178,10 @@ async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Back
 async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
     let setup = owner_with_totp(backend).await;
     let server = &setup.server;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": OWNER, "password": PASSWORD, "remember_me": true}))
-        .send()
-        .await
-        .unwrap();
+    let remembered = json!({"email": OWNER, "password": PASSWORD, "remember_me": true});
+    let response = Visitor::new(server)
+        .post_raw("/api/v1/sessions", remembered)
+        .await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -215,13 +212,10 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
         .await
         .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
 
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions/mfa"))
-        .json(&json!({"challenge_id": challenge.id, "method": "totp", "code": setup.code()}))
-        .send()
-        .await
-        .unwrap();
+    let answer = json!({"challenge_id": challenge.id, "method": "totp", "code": setup.code()});
+    let response = Visitor::new(server)
+        .post_raw("/api/v1/sessions/mfa", answer)
+        .await;
     let cookies: Vec<String> = response
         .headers()
         .get_all("set-cookie")
@@ -330,13 +324,8 @@ async fn wrong_codes_are_limited_per_challenge_and_per_account(backend: Backend)
         assert_eq!(second.totp("000000").await.status, StatusCode::UNAUTHORIZED);
     }
     let third = visitor.challenge(OWNER).await;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions/mfa"))
-        .json(&json!({"challenge_id": third.id, "method": "totp", "code": setup.code()}))
-        .send()
-        .await
-        .unwrap();
+    let answer = json!({"challenge_id": third.id, "method": "totp", "code": setup.code()});
+    let response = visitor.post_raw("/api/v1/sessions/mfa", answer).await;
     assert!(response.headers().contains_key("retry-after"));
     Reply::read(response)
         .await
