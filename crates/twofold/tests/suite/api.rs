@@ -29,6 +29,21 @@ on_both_backends!(
 
 const OWNER: &str = "owner@example.com";
 
+/// The owner's password sign-in from `client` (whose cookie jar keeps the
+/// session cookie); the response, for its headers.
+async fn sign_in_from(
+    client: &reqwest::Client,
+    server: &TestServer,
+    remember_me: bool,
+) -> reqwest::Response {
+    let mut body = json!({"email": OWNER, "password": PASSWORD});
+    if remember_me {
+        body["remember_me"] = json!(true);
+    }
+    let request = client.post(server.url("/api/v1/sessions")).json(&body);
+    request.send().await.unwrap()
+}
+
 async fn the_first_account_becomes_owner_and_sign_up_is_then_closed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
@@ -88,12 +103,7 @@ async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend
     Visitor::new(&server).create_owner(OWNER).await;
 
     let browser = server.client();
-    let response = browser
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": OWNER, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_from(&browser, &server, false).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
     let body = Reply::read(response).await.expect(StatusCode::CREATED);
@@ -199,12 +209,7 @@ async fn an_invalid_authorization_header_wins_over_a_valid_cookie(backend: Backe
     let server = TestServer::start(&db).await;
     Visitor::new(&server).create_owner(OWNER).await;
     let browser = server.client();
-    let response = browser
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": OWNER, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_from(&browser, &server, false).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     for header in ["Bearer nonsense", "Basic b3duZXI6cHc=", "Bearer ", "bearer"] {
         let response = browser
@@ -242,13 +247,7 @@ async fn remember_me_makes_a_lasting_cookie_and_session(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     Visitor::new(&server).create_owner(OWNER).await;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": OWNER, "password": PASSWORD, "remember_me": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_from(&server.client(), &server, true).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
     let body = Reply::read(response).await.body;
