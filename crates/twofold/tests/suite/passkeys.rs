@@ -270,45 +270,30 @@ async fn a_counter_regression_is_refused_and_audited(backend: Backend) {
     );
 }
 
+/// Writes `counter` into the one stored passkey, as if it had counted so far.
 async fn set_stored_counter(db: &TestDb, counter: u32) {
     use sqlx::Connection as _;
-    let update = "UPDATE passkeys SET credential = $1, sign_count = $2 WHERE id = $3";
-    let with_counter = |text: &str| {
-        let mut value: Value = serde_json::from_str(text).unwrap();
-        value["cred"]["counter"] = json!(counter);
-        value.to_string()
-    };
+    // The same statements on either connection type.
+    macro_rules! set_on {
+        ($connection:ty) => {{
+            let mut conn = <$connection>::connect(&db.url).await.unwrap();
+            let text: String = sqlx::query_scalar("SELECT credential FROM passkeys")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            let mut credential: Value = serde_json::from_str(&text).unwrap();
+            credential["cred"]["counter"] = json!(counter);
+            sqlx::query("UPDATE passkeys SET credential = $1, sign_count = $2")
+                .bind(credential.to_string())
+                .bind(i64::from(counter))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }};
+    }
     match db.backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            let (id, text): (Vec<u8>, String) =
-                sqlx::query_as("SELECT id, credential FROM passkeys")
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-            sqlx::query(update)
-                .bind(with_counter(&text))
-                .bind(i64::from(counter))
-                .bind(id)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            let (id, text): (uuid::Uuid, String) =
-                sqlx::query_as("SELECT id, credential FROM passkeys")
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
-            sqlx::query(update)
-                .bind(with_counter(&text))
-                .bind(i64::from(counter))
-                .bind(id)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+        Backend::Sqlite => set_on!(sqlx::SqliteConnection),
+        Backend::Postgres => set_on!(sqlx::PgConnection),
     }
 }
 
