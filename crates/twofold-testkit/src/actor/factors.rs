@@ -1,6 +1,7 @@
 //! The second factors of a signed-in account: authenticator apps, passkeys
 //! and the recovery sheet, each step as the account holder takes it.
 
+use std::marker::PhantomData;
 use std::process::Command;
 use std::time::Duration;
 
@@ -52,19 +53,63 @@ pub struct Enrolled {
     pub recovery_codes: Vec<String>,
 }
 
-pub struct Totp<'s> {
+/// The strong factors an account lists, names and removes: authenticator
+/// apps ([`Totp`]) and passkeys ([`Passkeys`]).
+pub struct Factors<'s, K> {
     actor: &'s Actor<'s>,
+    kind: PhantomData<K>,
 }
 
-impl<'s> Totp<'s> {
+pub trait FactorKind {
+    /// Where the account's factors of this kind live.
+    const COLLECTION: &'static str;
+}
+
+pub enum TotpKind {}
+pub enum PasskeyKind {}
+
+impl FactorKind for TotpKind {
+    const COLLECTION: &'static str = "/api/v1/me/mfa/totp";
+}
+
+impl FactorKind for PasskeyKind {
+    const COLLECTION: &'static str = "/api/v1/me/mfa/passkeys";
+}
+
+pub type Totp<'s> = Factors<'s, TotpKind>;
+pub type Passkeys<'s> = Factors<'s, PasskeyKind>;
+
+impl<'s, K: FactorKind> Factors<'s, K> {
     pub(super) fn of(actor: &'s Actor<'s>) -> Self {
-        Self { actor }
+        Self {
+            actor,
+            kind: PhantomData,
+        }
     }
 
+    pub async fn rename(&self, id: &str, name: &str) -> Reply {
+        let path = format!("{}/{id}", K::COLLECTION);
+        let body = json!({"name": name});
+        self.actor.call(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// Removes it, unless it is the last strong factor.
+    pub async fn remove(&self, id: &str) -> Reply {
+        self.actor.delete(&format!("{}/{id}", K::COLLECTION)).await
+    }
+
+    /// Removes it even when it is the last strong factor.
+    pub async fn remove_confirming_last(&self, id: &str) -> Reply {
+        let path = format!("{}/{id}?confirm_last=true", K::COLLECTION);
+        self.actor.delete(&path).await
+    }
+}
+
+impl Totp<'_> {
     /// Asks for a new authenticator, unnamed (the step-up is the caller's).
     pub async fn start(&self) -> Reply {
         self.actor
-            .call(Method::POST, "/api/v1/me/mfa/totp", None)
+            .call(Method::POST, TotpKind::COLLECTION, None)
             .await
     }
 
@@ -73,7 +118,7 @@ impl<'s> Totp<'s> {
         let body = name.map(|n| json!({"name": n}));
         let reply = self
             .actor
-            .call(Method::POST, "/api/v1/me/mfa/totp", body)
+            .call(Method::POST, TotpKind::COLLECTION, body)
             .await;
         let body = reply.expect(StatusCode::CREATED);
         PendingTotp {
@@ -115,34 +160,9 @@ impl<'s> Totp<'s> {
             recovery_codes,
         }
     }
-
-    pub async fn rename(&self, id: &str, name: &str) -> Reply {
-        rename(self.actor, &format!("/api/v1/me/mfa/totp/{id}"), name).await
-    }
-
-    /// Removes it, unless it is the last strong factor.
-    pub async fn remove(&self, id: &str) -> Reply {
-        self.actor
-            .delete(&format!("/api/v1/me/mfa/totp/{id}"))
-            .await
-    }
-
-    /// Removes it even when it is the last strong factor.
-    pub async fn remove_confirming_last(&self, id: &str) -> Reply {
-        let path = format!("/api/v1/me/mfa/totp/{id}?confirm_last=true");
-        self.actor.delete(&path).await
-    }
 }
 
-pub struct Passkeys<'s> {
-    actor: &'s Actor<'s>,
-}
-
-impl<'s> Passkeys<'s> {
-    pub(super) fn of(actor: &'s Actor<'s>) -> Self {
-        Self { actor }
-    }
-
+impl Passkeys<'_> {
     /// Starts a registration (the step-up is the caller's); `body` may name it.
     pub async fn options(&self, body: Option<Value>) -> Reply {
         let path = "/api/v1/me/mfa/passkeys/options";
@@ -153,7 +173,7 @@ impl<'s> Passkeys<'s> {
     pub async fn add(&self, options: &Value, name: &str, credential: &Value) -> Reply {
         let body =
             json!({"ceremony_id": options["ceremony_id"], "name": name, "credential": credential});
-        self.actor.post("/api/v1/me/mfa/passkeys", body).await
+        self.actor.post(PasskeyKind::COLLECTION, body).await
     }
 
     /// Steps up and registers `key` under `name`; the answer.
@@ -173,28 +193,6 @@ impl<'s> Passkeys<'s> {
         let path = "/api/v1/sessions/current/reauth/webauthn/options";
         self.actor.call(Method::POST, path, None).await
     }
-
-    pub async fn rename(&self, id: &str, name: &str) -> Reply {
-        rename(self.actor, &format!("/api/v1/me/mfa/passkeys/{id}"), name).await
-    }
-
-    /// Removes it, unless it is the last strong factor.
-    pub async fn remove(&self, id: &str) -> Reply {
-        self.actor
-            .delete(&format!("/api/v1/me/mfa/passkeys/{id}"))
-            .await
-    }
-
-    /// Removes it even when it is the last strong factor.
-    pub async fn remove_confirming_last(&self, id: &str) -> Reply {
-        let path = format!("/api/v1/me/mfa/passkeys/{id}?confirm_last=true");
-        self.actor.delete(&path).await
-    }
-}
-
-async fn rename(actor: &Actor<'_>, path: &str, name: &str) -> Reply {
-    let body = json!({"name": name});
-    actor.call(Method::PATCH, path, Some(body)).await
 }
 
 pub struct Recovery<'s> {

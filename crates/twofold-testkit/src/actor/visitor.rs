@@ -36,22 +36,21 @@ impl<'a> Visitor<'a> {
 
     /// Creates the instance's first account (the owner) with [`PASSWORD`].
     pub async fn create_owner(&self, email: &str) {
-        self.post(
-            "/api/v1/accounts",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
+        self.ask_for_account(email)
+            .await
+            .expect(StatusCode::CREATED);
     }
 
     /// Asks for an account with [`PASSWORD`] under open sign-up.
     pub async fn request_account(&self, email: &str) {
-        self.post(
-            "/api/v1/accounts",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await
-        .expect(StatusCode::ACCEPTED);
+        self.ask_for_account(email)
+            .await
+            .expect(StatusCode::ACCEPTED);
+    }
+
+    async fn ask_for_account(&self, email: &str) -> Reply {
+        let body = json!({"email": email, "password": PASSWORD});
+        self.post("/api/v1/accounts", body).await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
