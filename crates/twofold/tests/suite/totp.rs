@@ -60,10 +60,7 @@ pub async fn challenge(server: &TestServer, email: &str) -> String {
 }
 
 pub async fn answer(server: &TestServer, challenge_id: &str, code: &str) -> (StatusCode, Value) {
-    let body = json!({"challenge_id": challenge_id, "method": "totp", "code": code});
-    let reply = Visitor::new(server)
-        .post("/api/v1/sessions/mfa", body)
-        .await;
+    let reply = Challenge::new(server, challenge_id).totp(code).await;
     (reply.status, reply.body)
 }
 
