@@ -1,22 +1,33 @@
 //! A typed client of the JSON API: an account signed in with a bearer token,
 //! so a test reads as what the user does (`actor.step_up()`,
-//! `actor.post(..).refused(status, code)`) rather than as request plumbing.
+//! `actor.totp().enrol("Phone")`, `actor.post(..).refused(status, code)`)
+//! rather than as request plumbing.
+
+mod factors;
+mod visitor;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::TestServer;
 
+pub use factors::{Enrolled, Passkeys, PendingTotp, Recovery, Totp, codes_of, oathtool};
+pub use visitor::{Challenge, Visitor, count, post_in_parallel};
+
+/// The password every test account is made with.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// What the API answered: the status and the JSON body (`null` when the body
 /// is not JSON).
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Reply {
     pub status: StatusCode,
     pub body: Value,
 }
 
 impl Reply {
-    async fn read(response: reqwest::Response) -> Self {
+    /// Reads a response sent some other way (e.g. to look at its headers first).
+    pub async fn read(response: reqwest::Response) -> Self {
         let status = response.status();
         let body = response.json().await.unwrap_or(Value::Null);
         Self { status, body }
@@ -48,6 +59,28 @@ impl Reply {
     }
 }
 
+/// The kinds of the events in an events page, newest first.
+pub fn event_kinds(page: &Value) -> Vec<&str> {
+    events_in(page)
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect()
+}
+
+/// The events of one kind in an events page, newest first.
+pub fn events_of_kind<'v>(page: &'v Value, kind: &str) -> Vec<&'v Value> {
+    events_in(page)
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+fn events_in(page: &Value) -> &Vec<Value> {
+    page["events"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not an events page: {page}"))
+}
+
 /// A signed-in account: its bearer token, and the password it signed in
 /// with when it did (for step-up).
 pub struct Actor<'a> {
@@ -57,6 +90,18 @@ pub struct Actor<'a> {
 }
 
 impl<'a> Actor<'a> {
+    /// Creates the instance's first account (the owner) and signs it in.
+    pub async fn owner(server: &'a TestServer, email: &str) -> Self {
+        Visitor::new(server).create_owner(email).await;
+        Self::sign_in(server, email, PASSWORD).await
+    }
+
+    /// Asks for an account under open sign-up and signs it in.
+    pub async fn member(server: &'a TestServer, email: &str) -> Self {
+        Visitor::new(server).request_account(email).await;
+        Self::sign_in(server, email, PASSWORD).await
+    }
+
     /// Signs in with a password (no second factor, no remember-me).
     pub async fn sign_in(server: &'a TestServer, email: &str, password: &str) -> Self {
         Self::sign_in_with(server, json!({"email": email, "password": password})).await
@@ -65,8 +110,9 @@ impl<'a> Actor<'a> {
     /// Signs in with this sign-in body (e.g. with `remember_me`); its
     /// password is kept for step-up.
     pub async fn sign_in_with(server: &'a TestServer, sign_in: Value) -> Self {
-        let request = server.client().post(server.url("/api/v1/sessions"));
-        let reply = Reply::read(request.json(&sign_in).send().await.unwrap()).await;
+        let reply = Visitor::new(server)
+            .post("/api/v1/sessions", sign_in.clone())
+            .await;
         let body = reply.expect(StatusCode::CREATED);
         Self {
             server,
@@ -83,6 +129,19 @@ impl<'a> Actor<'a> {
             password: None,
             token: token.to_owned(),
         }
+    }
+
+    /// The holder of a token signed in with `password` some other way.
+    pub fn holding(server: &'a TestServer, token: &str, password: &str) -> Self {
+        Self {
+            server,
+            password: Some(password.to_owned()),
+            token: token.to_owned(),
+        }
+    }
+
+    pub fn server(&self) -> &'a TestServer {
+        self.server
     }
 
     /// Sends a request with the bearer token, and a JSON body if given.
@@ -110,15 +169,48 @@ impl<'a> Actor<'a> {
         self.call(Method::DELETE, path, None).await
     }
 
+    /// `GET /api/v1/me/mfa`: the account's factors.
+    pub async fn mfa(&self) -> Value {
+        self.get("/api/v1/me/mfa").await.expect(StatusCode::OK)
+    }
+
+    /// A page of the account's own audit log; `query` is e.g. `"?limit=2"`.
+    pub async fn events(&self, query: &str) -> Value {
+        let path = format!("/api/v1/me/events{query}");
+        self.get(&path).await.expect(StatusCode::OK)
+    }
+
+    /// Offers a proof (password, TOTP code or passkey) for the step-up window.
+    pub async fn reauth(&self, proof: Value) -> Reply {
+        self.post("/api/v1/sessions/current/reauth", proof).await
+    }
+
     /// Opens the session's step-up window with the password.
     pub async fn step_up(&self) {
         let password = self
             .password
             .as_deref()
             .expect("no password to step up with");
-        let reauth = json!({"method": "password", "password": password});
-        self.post("/api/v1/sessions/current/reauth", reauth)
+        self.reauth(json!({"method": "password", "password": password}))
             .await
             .expect(StatusCode::OK);
+    }
+
+    pub async fn change_password(&self, current: &str, new: &str) -> Reply {
+        let body = json!({"current_password": current, "new_password": new});
+        self.call(Method::PUT, "/api/v1/me/password", Some(body))
+            .await
+    }
+
+    pub fn totp(&self) -> Totp<'_> {
+        Totp::of(self)
+    }
+
+    pub fn passkeys(&self) -> Passkeys<'_> {
+        Passkeys::of(self)
+    }
+
+    pub fn recovery(&self) -> Recovery<'_> {
+        Recovery::of(self)
     }
 }

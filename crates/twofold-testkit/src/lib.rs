@@ -11,7 +11,10 @@ mod server;
 pub mod softkey;
 pub mod visitor;
 
-pub use actor::{Actor, Reply};
+pub use actor::{
+    Actor, Challenge, Enrolled, PASSWORD, PendingTotp, Reply, Visitor, codes_of, count,
+    event_kinds, events_of_kind, oathtool, post_in_parallel,
+};
 pub use clock::ManualClock;
 pub use db::{Backend, TestDb};
 pub use server::TestServer;

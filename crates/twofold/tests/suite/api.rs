@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, SET_COOKIE};
 use serde_json::json;
 use twofold_app::{Policy, Signup};
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
-
-use crate::{PASSWORD, create_owner, error_code, get_bearer, post, read, sign_in};
+use twofold_testkit::{
+    Actor, Backend, PASSWORD, Reply, TestDb, TestServer, Visitor, on_both_backends,
+};
 
 on_both_backends!(
     the_first_account_becomes_owner_and_sign_up_is_then_closed,
@@ -27,31 +27,43 @@ on_both_backends!(
     health_and_readiness_answer,
 );
 
+const OWNER: &str = "owner@example.com";
+
+/// The owner's password sign-in from `client` (whose cookie jar keeps the
+/// session cookie); the response, for its headers.
+async fn sign_in_from(
+    client: &reqwest::Client,
+    server: &TestServer,
+    remember_me: bool,
+) -> reqwest::Response {
+    let mut body = json!({"email": OWNER, "password": PASSWORD});
+    if remember_me {
+        body["remember_me"] = json!(true);
+    }
+    let request = client.post(server.url("/api/v1/sessions")).json(&body);
+    request.send().await.unwrap()
+}
+
 async fn the_first_account_becomes_owner_and_sign_up_is_then_closed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    let client = server.client();
-    let (status, body) = post(
-        &client,
-        &server,
-        "/api/v1/accounts",
-        json!({"email": "owner@example.com", "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let visitor = Visitor::new(&server);
+    let created = visitor
+        .post(
+            "/api/v1/accounts",
+            json!({"email": OWNER, "password": PASSWORD}),
+        )
+        .await;
+    let body = created.expect(StatusCode::CREATED);
     assert_eq!(body["account"]["role"], "owner");
-    assert_eq!(body["account"]["email"], "owner@example.com");
+    assert_eq!(body["account"]["email"], OWNER);
     assert_eq!(body["account"]["created_at"], "2023-11-14T22:13:20Z");
 
-    let (status, body) = post(
-        &client,
-        &server,
-        "/api/v1/accounts",
-        json!({"email": "second@example.com", "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(error_code(&body), "forbidden");
+    let second = json!({"email": "second@example.com", "password": PASSWORD});
+    visitor
+        .post("/api/v1/accounts", second)
+        .await
+        .refused(StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(server.app.store().count_accounts().await.unwrap(), 1);
 }
 
@@ -62,17 +74,12 @@ async fn open_sign_up_makes_members_and_never_reveals_a_taken_email(backend: Bac
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    let client = server.client();
-    create_owner(&server, "owner@example.com").await;
-    let (status, body) = post(
-        &client,
-        &server,
-        "/api/v1/accounts",
-        json!({"email": "member@example.com", "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    assert_eq!(body["status"], "requested");
+    let visitor = Visitor::new(&server);
+    visitor.create_owner(OWNER).await;
+    let member = json!({"email": "member@example.com", "password": PASSWORD});
+    let requested = visitor.post("/api/v1/accounts", member).await;
+    assert_eq!(requested.status, StatusCode::ACCEPTED, "{}", requested.body);
+    assert_eq!(requested.body["status"], "requested");
     let member = server
         .app
         .store()
@@ -81,37 +88,25 @@ async fn open_sign_up_makes_members_and_never_reveals_a_taken_email(backend: Bac
         .unwrap()
         .unwrap();
     assert_eq!(member.role, twofold_core::Role::Member);
-    sign_in(&server, "member@example.com").await;
+    Actor::sign_in(&server, "member@example.com", PASSWORD).await;
 
     // A taken email is answered exactly like a new one, and changes nothing.
-    let (taken_status, taken_body) = post(
-        &client,
-        &server,
-        "/api/v1/accounts",
-        json!({"email": " MEMBER@example.com ", "password": "another good passphrase"}),
-    )
-    .await;
-    assert_eq!((taken_status, &taken_body), (status, &body));
+    let taken = json!({"email": " MEMBER@example.com ", "password": "another good passphrase"});
+    assert_eq!(visitor.post("/api/v1/accounts", taken).await, requested);
     assert_eq!(server.app.store().count_accounts().await.unwrap(), 2);
-    sign_in(&server, "member@example.com").await;
+    Actor::sign_in(&server, "member@example.com", PASSWORD).await;
 }
 
 async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
+    Visitor::new(&server).create_owner(OWNER).await;
 
     let browser = server.client();
-    let response = browser
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_from(&browser, &server, false).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
-    let (status, body) = read(response).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = Reply::read(response).await.expect(StatusCode::CREATED);
     assert_eq!(body["state"], "active");
     let token = body["token"].as_str().unwrap();
     assert_eq!(token.len(), 43);
@@ -130,63 +125,39 @@ async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend
     let session = &body["session"];
     assert_eq!(session["aal"], 1);
     assert_eq!(session["amr"], json!(["pwd"]));
-    assert_eq!(session["account"]["email"], "owner@example.com");
+    assert_eq!(session["account"]["email"], OWNER);
     assert_eq!(session["privileged_until"], json!(null));
     assert_eq!(session["expires_at"], "2023-11-15T10:13:20Z");
 
     // Bearer, from a client without the cookie.
-    let (status, body) =
-        get_bearer(&server.client(), &server, "/api/v1/sessions/current", token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["session"]["id"], session["id"]);
+    let bearer = Actor::with_token(&server, token);
+    let current = bearer.get("/api/v1/sessions/current").await;
+    let current = current.expect(StatusCode::OK);
+    assert_eq!(current["session"]["id"], session["id"]);
     // Cookie, from the browser's jar.
-    let (status, body) = read(browser.get(server.url("/api/v1/me")).send().await.unwrap()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["account"]["email"], "owner@example.com");
-    assert_eq!(body["account"]["role"], "owner");
-    assert_eq!(body["mfa"]["enabled"], false);
+    let response = browser.get(server.url("/api/v1/me")).send().await.unwrap();
+    let me = Reply::read(response).await.expect(StatusCode::OK);
+    assert_eq!(me["account"]["email"], OWNER);
+    assert_eq!(me["account"]["role"], "owner");
+    assert_eq!(me["mfa"]["enabled"], false);
     // Nothing at all: 401.
-    let (status, body) = read(
-        server
-            .client()
-            .get(server.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(error_code(&body), "unauthenticated");
+    Visitor::new(&server)
+        .get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let client = server.client();
-    let wrong_password = post(
-        &client,
-        &server,
-        "/api/v1/sessions",
-        json!({"email": "owner@example.com", "password": "not the password"}),
-    )
-    .await;
-    let unknown_email = post(
-        &client,
-        &server,
-        "/api/v1/sessions",
-        json!({"email": "nobody@example.com", "password": "not the password"}),
-    )
-    .await;
-    let malformed_email = post(
-        &client,
-        &server,
-        "/api/v1/sessions",
-        json!({"email": "not an email", "password": "not the password"}),
-    )
-    .await;
-    assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(error_code(&wrong_password.1), "invalid_credentials");
+    let visitor = Visitor::new(&server);
+    visitor.create_owner(OWNER).await;
+    let wrong_password = visitor.sign_in(OWNER, "not the password").await;
+    let unknown_email = visitor
+        .sign_in("nobody@example.com", "not the password")
+        .await;
+    let malformed_email = visitor.sign_in("not an email", "not the password").await;
+    wrong_password.refused(StatusCode::UNAUTHORIZED, "invalid_credentials");
     assert_eq!(wrong_password, unknown_email);
     assert_eq!(wrong_password, malformed_email);
 }
@@ -194,21 +165,21 @@ async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) 
 async fn email_is_matched_without_case_or_surrounding_space(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "Owner@Example.com").await;
-    sign_in(&server, "  owner@EXAMPLE.com ").await;
+    Visitor::new(&server)
+        .create_owner("Owner@Example.com")
+        .await;
+    Actor::sign_in(&server, "  owner@EXAMPLE.com ", PASSWORD).await;
 }
 
 async fn every_sign_in_issues_a_new_token(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let first = sign_in(&server, "owner@example.com").await;
-    let second = sign_in(&server, "owner@example.com").await;
-    assert_ne!(first, second);
-    for token in [&first, &second] {
-        let (status, _) =
-            get_bearer(&server.client(), &server, "/api/v1/sessions/current", token).await;
-        assert_eq!(status, StatusCode::OK);
+    let first = Actor::owner(&server, OWNER).await;
+    let second = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    assert_ne!(first.token, second.token);
+    for session in [&first, &second] {
+        let current = session.get("/api/v1/sessions/current").await;
+        assert_eq!(current.status, StatusCode::OK);
     }
 }
 
@@ -217,109 +188,77 @@ async fn signing_out_ends_the_session_everywhere(backend: Backend) {
     let server = TestServer::start(&db).await;
     // A second instance on the same database sees the sign-out too.
     let other = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
-    let kept = sign_in(&server, "owner@example.com").await;
-    let response = server
-        .client()
-        .delete(server.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let leaving = Actor::owner(&server, OWNER).await;
+    let kept = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    let signed_out = leaving.delete("/api/v1/sessions/current").await;
+    assert_eq!(signed_out.status, StatusCode::NO_CONTENT);
     for instance in [&server, &other] {
-        let (status, body) = get_bearer(
-            &instance.client(),
-            instance,
-            "/api/v1/sessions/current",
-            &token,
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-        let (status, _) = get_bearer(
-            &instance.client(),
-            instance,
-            "/api/v1/sessions/current",
-            &kept,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "other sessions stay");
+        let gone = Actor::with_token(instance, &leaving.token)
+            .get("/api/v1/sessions/current")
+            .await;
+        assert_eq!(gone.status, StatusCode::UNAUTHORIZED, "{}", gone.body);
+        let staying = Actor::with_token(instance, &kept.token)
+            .get("/api/v1/sessions/current")
+            .await;
+        assert_eq!(staying.status, StatusCode::OK, "other sessions stay");
     }
 }
 
 async fn an_invalid_authorization_header_wins_over_a_valid_cookie(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
+    Visitor::new(&server).create_owner(OWNER).await;
     let browser = server.client();
-    let (status, _) = post(
-        &browser,
-        &server,
-        "/api/v1/sessions",
-        json!({"email": "owner@example.com", "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let response = sign_in_from(&browser, &server, false).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
     for header in ["Bearer nonsense", "Basic b3duZXI6cHc=", "Bearer ", "bearer"] {
-        let (status, body) = read(
-            browser
-                .get(server.url("/api/v1/me"))
-                .header("authorization", header)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}");
-        assert_eq!(error_code(&body), "unauthenticated");
+        let response = browser
+            .get(server.url("/api/v1/me"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        let reply = Reply::read(response).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{header}");
+        reply.refused(StatusCode::UNAUTHORIZED, "unauthenticated");
     }
 }
 
 async fn a_session_ends_when_it_expires(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
+    let owner = Actor::owner(&server, OWNER).await;
     // Used every 40 minutes (within the idle timeout), it still ends at 12 h.
     let every = Duration::from_secs(40 * 60);
     for _ in 0..17 {
         server.advance(every);
-        let (status, _) = get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(owner.get("/api/v1/me").await.status, StatusCode::OK);
     }
     server.advance(Duration::from_secs(12 * 3600 - 1) - 17 * every);
-    let (status, _) = get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(owner.get("/api/v1/me").await.status, StatusCode::OK);
     server.advance(Duration::from_secs(1));
-    let (status, body) = get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(error_code(&body), "unauthenticated");
+    owner
+        .get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 async fn remember_me_makes_a_lasting_cookie_and_session(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": "owner@example.com", "password": PASSWORD, "remember_me": true}))
-        .send()
-        .await
-        .unwrap();
+    Visitor::new(&server).create_owner(OWNER).await;
+    let response = sign_in_from(&server.client(), &server, true).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
-    let (_, body) = read(response).await;
+    let body = Reply::read(response).await.body;
     assert_eq!(body["session"]["expires_at"], "2023-12-14T22:13:20Z");
 }
 
 async fn last_seen_is_written_at_most_once_a_minute(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
-    let hash = twofold_core::token::SessionToken::parse(&token)
+    let owner = Actor::owner(&server, OWNER).await;
+    let hash = twofold_core::token::SessionToken::parse(&owner.token)
         .unwrap()
         .hash();
     let last_seen = || async {
@@ -336,10 +275,10 @@ async fn last_seen_is_written_at_most_once_a_minute(backend: Backend) {
     };
     let start = last_seen().await;
     server.advance(Duration::from_secs(59));
-    get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
+    owner.get("/api/v1/me").await;
     assert_eq!(last_seen().await, start, "no write within the minute");
     server.advance(Duration::from_secs(1));
-    get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
+    owner.get("/api/v1/me").await;
     assert_eq!(last_seen().await, start + 60);
 }
 
@@ -368,7 +307,7 @@ async fn an_old_password_hash_is_upgraded_at_sign_in(backend: Backend) {
     .unwrap();
     tx.commit().await.unwrap();
 
-    sign_in(&server, "old@example.com").await;
+    Actor::sign_in(&server, "old@example.com", PASSWORD).await;
     let stored = store
         .account_by_id(id)
         .await
@@ -381,7 +320,7 @@ async fn an_old_password_hash_is_upgraded_at_sign_in(backend: Backend) {
         stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{stored}"
     );
-    sign_in(&server, "old@example.com").await;
+    Actor::sign_in(&server, "old@example.com", PASSWORD).await;
 }
 
 fn argon2_params(m: u32, t: u32) -> argon2::Params {
@@ -401,16 +340,8 @@ async fn health_and_readiness_answer(backend: Backend) {
 async fn the_openapi_document_describes_every_route() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    let (status, doc) = read(
-        server
-            .client()
-            .get(server.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let openapi = Visitor::new(&server).get("/api/v1/openapi.json").await;
+    let doc = openapi.expect(StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
@@ -454,8 +385,7 @@ async fn the_openapi_document_describes_every_route() {
 async fn the_token_is_stored_only_as_a_hash() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
+    let token = Actor::owner(&server, OWNER).await.token;
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(db.dir.path()).unwrap() {
         bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());

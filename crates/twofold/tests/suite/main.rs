@@ -20,10 +20,10 @@ mod totp;
 mod transport;
 
 use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
-use twofold_testkit::TestServer;
+use serde_json::Value;
+use twofold_testkit::{Actor, TestServer, Visitor};
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use twofold_testkit::PASSWORD;
 
 /// Status and JSON body (or `null` when the body is not JSON).
 pub async fn read(response: Response) -> (StatusCode, Value) {
@@ -68,27 +68,12 @@ pub async fn get_bearer(
 
 /// Creates the instance's first account (the owner) through the API.
 pub async fn create_owner(server: &TestServer, email: &str) {
-    let (status, body) = post(
-        &server.client(),
-        server,
-        "/api/v1/accounts",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Visitor::new(server).create_owner(email).await;
 }
 
 /// Signs in through the API and returns the bearer token.
 pub async fn sign_in(server: &TestServer, email: &str) -> String {
-    let (status, body) = post(
-        &server.client(),
-        server,
-        "/api/v1/sessions",
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["token"].as_str().unwrap().to_owned()
+    Actor::sign_in(server, email, PASSWORD).await.token
 }
 
 /// Asserts the API's error shape and returns the code.

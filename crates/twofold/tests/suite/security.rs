@@ -6,9 +6,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use twofold_app::{Policy, Signup};
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
-
-use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
+use twofold_testkit::{
+    Actor, Backend, PASSWORD, Reply, TestDb, TestServer, Visitor, event_kinds, events_of_kind,
+    on_both_backends,
+};
 
 on_both_backends!(
     a_security_change_needs_a_fresh_step_up,
@@ -19,193 +20,112 @@ on_both_backends!(
     failed_step_ups_are_limited_per_session,
 );
 
-async fn send(
-    server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = server
+const OWNER: &str = "owner@example.com";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+/// A step-up proof by password.
+fn by_password(password: &str) -> Value {
+    json!({"method": "password", "password": password})
+}
+
+async fn sign_in_as(server: &TestServer, email: &str, password: &str, user_agent: &str) -> Reply {
+    let response = server
         .client()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    read(request.send().await.unwrap()).await
-}
-
-async fn reauth(server: &TestServer, token: &str, password: &str) -> (StatusCode, Value) {
-    send(
-        server,
-        reqwest::Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": password})),
-    )
-    .await
-}
-
-async fn change_password(
-    server: &TestServer,
-    token: &str,
-    current: &str,
-    new: &str,
-) -> (StatusCode, Value) {
-    send(
-        server,
-        reqwest::Method::PUT,
-        "/api/v1/me/password",
-        token,
-        Some(json!({"current_password": current, "new_password": new})),
-    )
-    .await
-}
-
-async fn sign_in_as(
-    server: &TestServer,
-    email: &str,
-    password: &str,
-    user_agent: &str,
-) -> (StatusCode, Value) {
-    read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions"))
-            .header("user-agent", user_agent)
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+        .post(server.url("/api/v1/sessions"))
+        .header("user-agent", user_agent)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    Reply::read(response).await
 }
 
 async fn a_security_change_needs_a_fresh_step_up(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
+    let owner = Actor::owner(&server, OWNER).await;
 
     // Signing in does not open the window: a stolen token alone changes nothing.
-    let (status, body) = change_password(&server, &token, PASSWORD, "a brand new passphrase").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "reauth_required")
-    );
+    owner
+        .change_password(PASSWORD, NEW_PASSWORD)
+        .await
+        .refused(StatusCode::FORBIDDEN, "reauth_required");
 
-    let (status, body) = reauth(&server, &token, "not my password").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "invalid_credentials")
-    );
-    let (status, body) = send(
-        &server,
-        reqwest::Method::POST,
-        "/api/v1/sessions/current/reauth",
-        &token,
-        Some(json!({"method": "telepathy"})),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    owner
+        .reauth(by_password("not my password"))
+        .await
+        .refused(StatusCode::FORBIDDEN, "invalid_credentials");
+    owner
+        .reauth(json!({"method": "telepathy"}))
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_request");
 
-    let (status, body) = reauth(&server, &token, PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = owner
+        .reauth(by_password(PASSWORD))
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(
         body["privileged_until"], "2023-11-14T22:18:20Z",
         "five minutes from now"
     );
     // The proof does not rotate the token: the same token now carries the window.
-    let (_, current) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/sessions/current",
-        &token,
-    )
-    .await;
+    let current = owner.get("/api/v1/sessions/current").await.body;
     assert_eq!(
         current["session"]["privileged_until"],
         "2023-11-14T22:18:20Z"
     );
 
     server.advance(Duration::from_secs(299));
-    let (status, body) = change_password(&server, &token, PASSWORD, "a brand new passphrase").await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let changed = owner.change_password(PASSWORD, NEW_PASSWORD).await;
+    changed.expect(StatusCode::NO_CONTENT);
 
     // After the window, the next change is refused again.
     server.advance(Duration::from_secs(1));
-    let (status, body) = change_password(&server, &token, "a brand new passphrase", PASSWORD).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "reauth_required")
-    );
+    owner
+        .change_password(NEW_PASSWORD, PASSWORD)
+        .await
+        .refused(StatusCode::FORBIDDEN, "reauth_required");
 }
 
 async fn changing_the_password_signs_out_the_other_sessions(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     let other_instance = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let here = sign_in(&server, "owner@example.com").await;
-    let elsewhere = sign_in(&other_instance, "owner@example.com").await;
-    assert_eq!(reauth(&server, &here, PASSWORD).await.0, StatusCode::OK);
+    let here = Actor::owner(&server, OWNER).await;
+    let elsewhere = Actor::sign_in(&other_instance, OWNER, PASSWORD).await;
+    let opened = here.reauth(by_password(PASSWORD)).await;
+    assert_eq!(opened.status, StatusCode::OK);
 
-    let (status, body) =
-        change_password(&server, &here, "wrong current", "a brand new passphrase").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "invalid_credentials")
-    );
-    let (status, body) = change_password(&server, &here, PASSWORD, "short").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
-    );
+    here.change_password("wrong current", NEW_PASSWORD)
+        .await
+        .refused(StatusCode::FORBIDDEN, "invalid_credentials");
+    let short = here.change_password(PASSWORD, "short").await;
+    short.refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
     assert!(
-        body["error"]["message"]
+        short.body["error"]["message"]
             .as_str()
             .unwrap()
             .contains("new password"),
-        "{body}"
+        "{}",
+        short.body
     );
     assert_eq!(
-        get_bearer(&server.client(), &other_instance, "/api/v1/me", &elsewhere)
-            .await
-            .0,
+        elsewhere.get("/api/v1/me").await.status,
         StatusCode::OK,
         "nothing changed yet"
     );
 
-    let (status, _) = change_password(&server, &here, PASSWORD, "a brand new passphrase").await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let changed = here.change_password(PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT);
+    assert_eq!(here.get("/api/v1/me").await.status, StatusCode::OK);
     assert_eq!(
-        get_bearer(&server.client(), &server, "/api/v1/me", &here)
-            .await
-            .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        get_bearer(&server.client(), &other_instance, "/api/v1/me", &elsewhere)
-            .await
-            .0,
+        elsewhere.get("/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(
-        sign_in_as(&server, "owner@example.com", PASSWORD, "t")
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        sign_in_as(&server, "owner@example.com", "a brand new passphrase", "t")
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    let old = sign_in_as(&server, OWNER, PASSWORD, "t").await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = sign_in_as(&server, OWNER, NEW_PASSWORD, "t").await;
+    assert_eq!(new.status, StatusCode::CREATED);
 }
 
 async fn sessions_can_be_listed_and_revoked(backend: Backend) {
@@ -215,16 +135,19 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    create_owner(&server, "owner@example.com").await;
+    Visitor::new(&server).create_owner(OWNER).await;
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
-    let (_, a) = sign_in_as(&server, "owner@example.com", PASSWORD, firefox).await;
-    let (_, b) = sign_in_as(&server, "owner@example.com", PASSWORD, "curl/8.5.0").await;
-    let (_, c) = sign_in_as(&server, "owner@example.com", PASSWORD, "curl/8.5.0").await;
-    let token = |s: &Value| s["token"].as_str().unwrap().to_owned();
-    let (a_token, b_token, c_token) = (token(&a), token(&b), token(&c));
+    let a = sign_in_as(&server, OWNER, PASSWORD, firefox).await.body;
+    let b = sign_in_as(&server, OWNER, PASSWORD, "curl/8.5.0")
+        .await
+        .body;
+    let c = sign_in_as(&server, OWNER, PASSWORD, "curl/8.5.0")
+        .await
+        .body;
+    let [on_a, on_b, on_c] =
+        [&a, &b, &c].map(|s| Actor::with_token(&server, s["token"].as_str().unwrap()));
 
-    let (status, body) = get_bearer(&server.client(), &server, "/api/v1/sessions", &a_token).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = on_a.get("/api/v1/sessions").await.expect(StatusCode::OK);
     let sessions = body["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 3);
     let mine = sessions.iter().find(|s| s["current"] == true).unwrap();
@@ -236,85 +159,32 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
 
     // Another account cannot revoke it, and cannot learn that it exists.
-    create_and_sign_in_member(&server)
-        .await
-        .then_revoke(&server, b["session"]["id"].as_str().unwrap())
-        .await;
-
     let path = format!("/api/v1/sessions/{}", b["session"]["id"].as_str().unwrap());
-    let response = server
-        .client()
-        .delete(server.url(&path))
-        .bearer_auth(&a_token)
-        .send()
+    let member = Actor::member(&server, "member@example.com").await;
+    member
+        .delete(&path)
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        get_bearer(&server.client(), &server, "/api/v1/me", &b_token)
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    let (status, body) = send(&server, reqwest::Method::DELETE, &path, &a_token, None).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
-    let (status, _) = send(
-        &server,
-        reqwest::Method::DELETE,
-        "/api/v1/sessions/not-a-uuid",
-        &a_token,
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+        .refused(StatusCode::NOT_FOUND, "not_found");
 
-    let response = server
-        .client()
-        .delete(server.url("/api/v1/sessions"))
-        .bearer_auth(&a_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(on_a.delete(&path).await.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        get_bearer(&server.client(), &server, "/api/v1/me", &c_token)
-            .await
-            .0,
+        on_b.get("/api/v1/me").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let (_, body) = get_bearer(&server.client(), &server, "/api/v1/sessions", &a_token).await;
+    on_a.delete(&path)
+        .await
+        .refused(StatusCode::NOT_FOUND, "not_found");
+    let malformed = on_a.delete("/api/v1/sessions/not-a-uuid").await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND);
+
+    let all = on_a.delete("/api/v1/sessions").await;
+    assert_eq!(all.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        on_c.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = on_a.get("/api/v1/sessions").await.body;
     assert_eq!(body["sessions"].as_array().unwrap().len(), 1);
-}
-
-struct Member(String);
-
-async fn create_and_sign_in_member(server: &TestServer) -> Member {
-    let (status, _) = read(
-        server
-            .client()
-            .post(server.url("/api/v1/accounts"))
-            .json(&json!({"email": "member@example.com", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    Member(sign_in(server, "member@example.com").await)
-}
-
-impl Member {
-    async fn then_revoke(self, server: &TestServer, session_id: &str) {
-        let path = format!("/api/v1/sessions/{session_id}");
-        let (status, body) = send(server, reqwest::Method::DELETE, &path, &self.0, None).await;
-        assert_eq!(
-            (status, error_code(&body)),
-            (StatusCode::NOT_FOUND, "not_found")
-        );
-    }
 }
 
 async fn the_audit_log_records_security_events(backend: Backend) {
@@ -324,33 +194,22 @@ async fn the_audit_log_records_security_events(backend: Backend) {
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    create_owner(&server, "owner@example.com").await;
-    assert_eq!(
-        sign_in_as(&server, "owner@example.com", "wrong password!", "t")
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    let token = sign_in(&server, "owner@example.com").await;
-    assert_eq!(
-        reauth(&server, &token, "wrong password!").await.0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(reauth(&server, &token, PASSWORD).await.0, StatusCode::OK);
-    assert_eq!(
-        change_password(&server, &token, PASSWORD, "a brand new passphrase")
-            .await
-            .0,
-        StatusCode::NO_CONTENT
-    );
-    let member = create_and_sign_in_member(&server).await;
+    Visitor::new(&server).create_owner(OWNER).await;
+    let failed = sign_in_as(&server, OWNER, "wrong password!", "t").await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    let wrong = owner.reauth(by_password("wrong password!")).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let right = owner.reauth(by_password(PASSWORD)).await;
+    assert_eq!(right.status, StatusCode::OK);
+    let changed = owner.change_password(PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT);
+    let member = Actor::member(&server, "member@example.com").await;
 
-    let (status, body) = get_bearer(&server.client(), &server, "/api/v1/me/events", &token).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = owner.events("").await;
     let events = body["events"].as_array().unwrap();
-    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(
-        kinds,
+        event_kinds(&body),
         [
             "password.changed",
             "reauth.succeeded",
@@ -366,12 +225,7 @@ async fn the_audit_log_records_security_events(backend: Backend) {
     assert_eq!(events[3]["detail"]["amr"], json!(["pwd"]));
     assert_eq!(events[4]["actor"]["kind"], "anonymous");
     let everything = serde_json::to_string(&body).unwrap();
-    for secret in [
-        PASSWORD,
-        "wrong password!",
-        "a brand new passphrase",
-        &token,
-    ] {
+    for secret in [PASSWORD, "wrong password!", NEW_PASSWORD, &owner.token] {
         assert!(
             !everything.contains(secret),
             "a secret reached the audit log"
@@ -379,179 +233,105 @@ async fn the_audit_log_records_security_events(backend: Backend) {
     }
 
     // Paging: two at a time, then the rest after the second.
-    let (_, page) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/me/events?limit=2",
-        &token,
-    )
-    .await;
+    let page = owner.events("?limit=2").await;
     assert_eq!(page["events"].as_array().unwrap().len(), 2);
     let before = page["events"][1]["id"].as_str().unwrap();
-    let (_, rest) = get_bearer(
-        &server.client(),
-        &server,
-        &format!("/api/v1/me/events?before={before}"),
-        &token,
-    )
-    .await;
+    let rest = owner.events(&format!("?before={before}")).await;
     assert_eq!(rest["events"][0]["kind"], "reauth.failed");
-    let (status, body) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/me/events?limit=lots",
-        &token,
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    owner
+        .get("/api/v1/me/events?limit=lots")
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_request");
 
     // The whole log is for owners and admins only, and filters.
-    let (status, body) =
-        get_bearer(&server.client(), &server, "/api/v1/admin/events", &member.0).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "forbidden")
-    );
-    let (status, body) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/admin/events?kind=account.created",
-        &token,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    member
+        .get("/api/v1/admin/events")
+        .await
+        .refused(StatusCode::FORBIDDEN, "forbidden");
+    let created = owner.get("/api/v1/admin/events?kind=account.created").await;
+    let body = created.expect(StatusCode::OK);
     assert_eq!(body["events"].as_array().unwrap().len(), 2);
-    let member_id = body["events"][0]["account_id"].as_str().unwrap().to_owned();
-    let (_, body) = get_bearer(
-        &server.client(),
-        &server,
-        &format!("/api/v1/admin/events?account_id={member_id}"),
-        &token,
-    )
-    .await;
-    let kinds: Vec<&str> = body["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["sign_in.succeeded", "account.created"]);
-    let (status, body) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/admin/events?kind=nonsense",
-        &token,
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    let member_id = body["events"][0]["account_id"].as_str().unwrap();
+    let path = format!("/api/v1/admin/events?account_id={member_id}");
+    let body = owner.get(&path).await.body;
+    assert_eq!(event_kinds(&body), ["sign_in.succeeded", "account.created"]);
+    owner
+        .get("/api/v1/admin/events?kind=nonsense")
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_request");
 }
 
 async fn failed_passwords_are_limited_per_account_across_instances(backend: Backend) {
     let db = TestDb::new(backend).await;
     let first = TestServer::start(&db).await;
     let second = TestServer::start(&db).await;
-    create_owner(&first, "owner@example.com").await;
+    Visitor::new(&first).create_owner(OWNER).await;
     for i in 0..10 {
         let server = if i % 2 == 0 { &first } else { &second };
-        let (status, _) = sign_in_as(server, "owner@example.com", "wrong password!", "t").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        let reply = sign_in_as(server, OWNER, "wrong password!", "t").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     // Even the right password is refused now, on either instance.
     for server in [&first, &second] {
-        let response = server
-            .client()
-            .post(server.url("/api/v1/sessions"))
-            .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let right = json!({"email": OWNER, "password": PASSWORD});
+        let response = Visitor::new(server)
+            .post_raw("/api/v1/sessions", right)
+            .await;
         assert_eq!(response.headers()["retry-after"], "900");
-        let (status, body) = read(response).await;
-        assert_eq!(
-            (status, error_code(&body)),
-            (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-        );
+        Reply::read(response)
+            .await
+            .refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     }
     // An unknown email is counted the same way: the answer reveals nothing.
     for _ in 0..10 {
-        assert_eq!(
-            sign_in_as(&second, "nobody@example.com", "wrong password!", "t")
-                .await
-                .0,
-            StatusCode::UNAUTHORIZED
-        );
+        let reply = sign_in_as(&second, "nobody@example.com", "wrong password!", "t").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(
-        sign_in_as(&first, "nobody@example.com", "wrong password!", "t")
-            .await
-            .0,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    let reply = sign_in_as(&first, "nobody@example.com", "wrong password!", "t").await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
 
     // The window slides: fifteen minutes later the owner signs in.
     first.advance(Duration::from_secs(900));
     second.advance(Duration::from_secs(900));
-    let (status, body) = sign_in_as(&second, "owner@example.com", PASSWORD, "t").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let token = body["token"].as_str().unwrap();
-    let (_, body) = get_bearer(&first.client(), &first, "/api/v1/me/events", token).await;
-    let throttled = body["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "sign_in.throttled")
-        .count();
+    let reply = sign_in_as(&second, OWNER, PASSWORD, "t").await;
+    let body = reply.expect(StatusCode::CREATED);
+    let owner = Actor::with_token(&first, body["token"].as_str().unwrap());
+    let events = owner.events("").await;
     // Refusals are coalesced: one audit row per lockout, however many.
-    assert_eq!(throttled, 1);
+    assert_eq!(events_of_kind(&events, "sign_in.throttled").len(), 1);
 }
 
 async fn failed_step_ups_are_limited_per_session(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
+    let owner = Actor::owner(&server, OWNER).await;
     for _ in 0..5 {
-        assert_eq!(
-            reauth(&server, &token, "wrong password!").await.0,
-            StatusCode::FORBIDDEN
-        );
+        let wrong = owner.reauth(by_password("wrong password!")).await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     }
-    let (status, body) = reauth(&server, &token, PASSWORD).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    owner
+        .reauth(by_password(PASSWORD))
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     // Another session of the same account is not blocked by this one's failures.
-    let other = sign_in(&server, "owner@example.com").await;
-    assert_eq!(reauth(&server, &other, PASSWORD).await.0, StatusCode::OK);
+    let other = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    let opened = other.reauth(by_password(PASSWORD)).await;
+    assert_eq!(opened.status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_passwords_are_limited_per_client_address() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
+    Visitor::new(&server).create_owner(OWNER).await;
     for i in 0..100 {
-        let (status, _) = sign_in_as(
-            &server,
-            &format!("guess{i}@example.com"),
-            "wrong password!",
-            "t",
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        let guess = format!("guess{i}@example.com");
+        let reply = sign_in_as(&server, &guess, "wrong password!", "t").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let (status, body) = sign_in_as(&server, "owner@example.com", PASSWORD, "t").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    sign_in_as(&server, OWNER, PASSWORD, "t")
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -563,21 +343,19 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
     })
     .await;
     let plain = TestServer::start(&db).await;
-    create_owner(&plain, "owner@example.com").await;
+    Visitor::new(&plain).create_owner(OWNER).await;
     for server in [&trusting, &plain] {
-        let (_, body) = read(
-            server
-                .client()
-                .post(server.url("/api/v1/sessions"))
-                .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
-                .json(&json!({"email": "owner@example.com", "password": PASSWORD}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        let token = body["token"].as_str().unwrap();
-        let (_, sessions) = get_bearer(&server.client(), server, "/api/v1/sessions", token).await;
+        let response = server
+            .client()
+            .post(server.url("/api/v1/sessions"))
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .json(&json!({"email": OWNER, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let body = Reply::read(response).await.body;
+        let holder = Actor::with_token(server, body["token"].as_str().unwrap());
+        let sessions = holder.get("/api/v1/sessions").await.body;
         let mine = sessions["sessions"]
             .as_array()
             .unwrap()

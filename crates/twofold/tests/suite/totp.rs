@@ -2,14 +2,16 @@
 //! sign-in, the replay guard under concurrency, attempt limits, rename and
 //! removal, step-up by code, and secrets sealed at rest.
 
-use std::process::Command;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
+use twofold_testkit::{
+    Actor, Backend, Challenge, PASSWORD, Reply, TestDb, TestServer, Visitor, count, event_kinds,
+    events_of_kind, on_both_backends, post_in_parallel,
+};
 
-use crate::{PASSWORD, create_owner, error_code, get_bearer, read, sign_in};
+pub use twofold_testkit::oathtool;
 
 on_both_backends!(
     an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on,
@@ -22,6 +24,11 @@ on_both_backends!(
     the_database_holds_no_totp_secret_in_plaintext,
 );
 
+const OWNER: &str = "owner@example.com";
+
+// The token-and-tuple helpers below serve the suite files not yet written
+// against the `Actor`; they are thin shims over it.
+
 pub async fn call(
     server: &TestServer,
     method: Method,
@@ -29,135 +36,92 @@ pub async fn call(
     token: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = server
-        .client()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    read(request.send().await.unwrap()).await
-}
-
-/// A code computed by oathtool (a client no one here wrote) at the server's time.
-pub fn oathtool(secret: &str, server: &TestServer) -> String {
-    let at = server.app.now().unix();
-    let out = Command::new("oathtool")
-        .args(["--totp", "-b", "-N", &format!("@{at}"), secret])
-        .output()
-        .expect("oathtool is installed by ./scripts/test");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    let reply = Actor::with_token(server, token)
+        .call(method, path, body)
+        .await;
+    (reply.status, reply.body)
 }
 
 /// Opens the step-up window of `token` with the password.
 pub async fn step_up(server: &TestServer, token: &str) {
-    let (status, body) = call(
-        server,
-        Method::POST,
-        "/api/v1/sessions/current/reauth",
-        token,
-        Some(json!({"method": "password", "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    Actor::holding(server, token, PASSWORD).step_up().await;
 }
 
 /// Enrols an authenticator for the signed-in `token`; returns (id, secret).
 pub async fn enrol(server: &TestServer, token: &str, name: Option<&str>) -> (String, String) {
-    step_up(server, token).await;
-    let body = name.map(|n| json!({"name": n}));
-    let (status, pending) = call(server, Method::POST, "/api/v1/me/mfa/totp", token, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{pending}");
-    let id = pending["id"].as_str().unwrap().to_owned();
-    let secret = pending["secret"].as_str().unwrap().to_owned();
-    let code = oathtool(&secret, server);
-    let (status, body) = call(
-        server,
-        Method::POST,
-        &format!("/api/v1/me/mfa/totp/{id}/verify"),
-        token,
-        Some(json!({"code": code})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    // The confirming code's step is used up: move to the next one.
-    server.advance(Duration::from_secs(30));
-    (id, secret)
+    let actor = Actor::holding(server, token, PASSWORD);
+    let enrolled = actor.totp().enrol(name).await;
+    (enrolled.id, enrolled.secret)
 }
 
 /// Password sign-in of an MFA account: the challenge id.
 pub async fn challenge(server: &TestServer, email: &str) -> String {
-    let (status, body) = read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["state"], "mfa_required");
-    body["challenge_id"].as_str().unwrap().to_owned()
+    Visitor::new(server).challenge(email).await.id
 }
 
 pub async fn answer(server: &TestServer, challenge_id: &str, code: &str) -> (StatusCode, Value) {
-    read(
-        server
-            .client()
-            .post(server.url("/api/v1/sessions/mfa"))
-            .json(&json!({"challenge_id": challenge_id, "method": "totp", "code": code}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    let reply = Challenge::new(server, challenge_id).totp(code).await;
+    (reply.status, reply.body)
 }
 
-async fn owner_with_totp(backend: Backend) -> (TestDb, TestServer, String, String) {
+/// An owner with one authenticator ("Phone"), on a server of its own.
+struct WithTotp {
+    db: TestDb,
+    server: TestServer,
+    token: String,
+    secret: String,
+}
+
+impl WithTotp {
+    fn owner(&self) -> Actor<'_> {
+        Actor::holding(&self.server, &self.token, PASSWORD)
+    }
+
+    fn code(&self) -> String {
+        oathtool(&self.secret, &self.server)
+    }
+}
+
+async fn owner_with_totp(backend: Backend) -> WithTotp {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
-    let (_, secret) = enrol(&server, &token, Some("Phone")).await;
-    (db, server, token, secret)
+    let owner = Actor::owner(&server, OWNER).await;
+    let phone = owner.totp().enrol("Phone").await;
+    let token = owner.token;
+    WithTotp {
+        db,
+        server,
+        token,
+        secret: phone.secret,
+    }
 }
 
 async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    create_owner(&server, "owner@example.com").await;
-    let token = sign_in(&server, "owner@example.com").await;
+    let owner = Actor::owner(&server, OWNER).await;
+    let totp = owner.totp();
 
-    let (status, body) = call(&server, Method::POST, "/api/v1/me/mfa/totp", &token, None).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "reauth_required")
-    );
-    step_up(&server, &token).await;
-    let (status, pending) = call(&server, Method::POST, "/api/v1/me/mfa/totp", &token, None).await;
-    assert_eq!(status, StatusCode::CREATED, "{pending}");
-    let secret = pending["secret"].as_str().unwrap();
+    totp.start()
+        .await
+        .refused(StatusCode::FORBIDDEN, "reauth_required");
+    owner.step_up().await;
+    let pending = totp.begin(None).await;
+    let secret = &pending.secret;
     assert_eq!(secret.len(), 32, "160 bits in base32 without padding");
     assert_eq!(
-        pending["otpauth_uri"],
+        pending.body["otpauth_uri"],
         format!("otpauth://totp/twofold:owner%40example.com?secret={secret}&issuer=twofold")
     );
-    assert!(pending["qr_svg"].as_str().unwrap().starts_with("<svg"));
-    assert_eq!(pending["expires_at"], "2023-11-14T22:23:20Z", "ten minutes");
-    let id = pending["id"].as_str().unwrap();
-    let verify = format!("/api/v1/me/mfa/totp/{id}/verify");
+    assert!(pending.body["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    assert_eq!(
+        pending.body["expires_at"], "2023-11-14T22:23:20Z",
+        "ten minutes"
+    );
 
     // Pending is not enrolled.
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
     assert_eq!(
-        mfa,
+        owner.mfa().await,
         json!({"enabled": false, "totp": [], "passkeys": [], "recovery_codes": null})
     );
 
@@ -165,41 +129,19 @@ async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Back
         ("12345", StatusCode::BAD_REQUEST),
         ("abcdef", StatusCode::BAD_REQUEST),
     ] {
-        let (status, body) = call(
-            &server,
-            Method::POST,
-            &verify,
-            &token,
-            Some(json!({"code": code})),
-        )
-        .await;
-        assert_eq!((status, error_code(&body)), (expected, "invalid_code"));
+        totp.confirm(&pending.id, code)
+            .await
+            .refused(expected, "invalid_code");
     }
     let right = oathtool(secret, &server);
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &verify,
-        &token,
-        Some(json!({"code": wrong})),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_code")
-    );
+    totp.confirm(&pending.id, &wrong)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_code");
 
     let spaced = format!("{} {}", &right[..3], &right[3..]);
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        &verify,
-        &token,
-        Some(json!({"code": spaced, "name": "  Work phone "})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let named = json!({"code": spaced, "name": "  Work phone "});
+    let body = totp.verify(&pending.id, named).await.expect(StatusCode::OK);
     assert_eq!(body["authenticator"]["name"], "Work phone");
     // The first strong factor brings the first recovery sheet, once.
     assert_eq!(
@@ -212,41 +154,31 @@ async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Back
         "2023-11-14T22:13:20Z"
     );
     // A confirmed authenticator cannot be confirmed twice.
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        &verify,
-        &token,
-        Some(json!({"code": right})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let again = totp.confirm(&pending.id, &right).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
+    let mfa = owner.mfa().await;
     assert_eq!(mfa["enabled"], true);
     assert_eq!(mfa["totp"][0]["name"], "Work phone");
     assert!(mfa["totp"][0].get("secret").is_none());
-    let (_, me) = get_bearer(&server.client(), &server, "/api/v1/me", &token).await;
+    let me = owner.get("/api/v1/me").await.expect(StatusCode::OK);
     assert_eq!(me["mfa"]["enabled"], true);
 
     // The confirming code cannot sign in: its step is used.
-    let challenge_id = challenge(&server, "owner@example.com").await;
-    let (status, body) = answer(&server, &challenge_id, &right).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_code")
-    );
+    let challenge = Visitor::new(&server).challenge(OWNER).await;
+    challenge
+        .totp(&right)
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "invalid_code");
 }
 
 async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
-    let (_db, server, _, secret) = owner_with_totp(backend).await;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"email": "owner@example.com", "password": PASSWORD, "remember_me": true}))
-        .send()
-        .await
-        .unwrap();
+    let setup = owner_with_totp(backend).await;
+    let server = &setup.server;
+    let remembered = json!({"email": OWNER, "password": PASSWORD, "remember_me": true});
+    let response = Visitor::new(server)
+        .post_raw("/api/v1/sessions", remembered)
+        .await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -255,47 +187,39 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
         cookie.starts_with("twofold_mfa=") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let (status, body) = read(response).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = Reply::read(response).await.expect(StatusCode::OK);
     assert_eq!(body["methods"], json!(["totp", "recovery_code"]));
     assert_eq!(body["expires_at"], "2023-11-14T22:18:50Z", "five minutes");
     assert!(
         body.get("token").is_none(),
         "no session before the second factor"
     );
-    let challenge_id = body["challenge_id"].as_str().unwrap();
+    let challenge = Challenge::new(server, body["challenge_id"].as_str().unwrap());
 
-    let (status, body) = answer(&server, challenge_id, "000000").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_code")
-    );
-    let (status, body) = answer(&server, challenge_id, "not a code").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_code")
-    );
-    let (status, body) = answer(&server, "no-such-challenge", "123456").await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "challenge_expired")
-    );
-
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions/mfa"))
-        .json(&json!({"challenge_id": challenge_id, "method": "totp", "code": oathtool(&secret, &server)}))
-        .send()
+    challenge
+        .totp("000000")
         .await
-        .unwrap();
+        .refused(StatusCode::UNAUTHORIZED, "invalid_code");
+    challenge
+        .totp("not a code")
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_code");
+    Challenge::new(server, "no-such-challenge")
+        .totp("123456")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
+
+    let answer = json!({"challenge_id": challenge.id, "method": "totp", "code": setup.code()});
+    let response = Visitor::new(server)
+        .post_raw("/api/v1/sessions/mfa", answer)
+        .await;
     let cookies: Vec<String> = response
         .headers()
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    let (status, body) = read(response).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = Reply::read(response).await.expect(StatusCode::CREATED);
     assert_eq!(body["session"]["aal"], 2);
     assert_eq!(body["session"]["amr"], json!(["pwd", "otp"]));
     // "Remember me" is ignored for MFA sign-ins by default.
@@ -310,24 +234,17 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
         cookies.iter().any(|c| c.starts_with("twofold_mfa=;")),
         "{cookies:?}"
     );
-    let token = body["token"].as_str().unwrap();
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", token).await;
+    let signed_in = Actor::with_token(server, body["token"].as_str().unwrap());
+    let mfa = signed_in.mfa().await;
     assert_eq!(mfa["totp"][0]["last_used_at"], "2023-11-14T22:13:50Z");
     // The challenge is spent.
-    let (status, body) = answer(&server, challenge_id, &oathtool(&secret, &server)).await;
+    challenge
+        .totp(&setup.code())
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
+    let events = signed_in.events("").await;
     assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "challenge_expired")
-    );
-    let (_, events) = get_bearer(&server.client(), &server, "/api/v1/me/events", token).await;
-    let kinds: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        &kinds[..4],
+        &event_kinds(&events)[..4],
         [
             "sign_in.succeeded",
             "mfa.challenge_failed",
@@ -339,233 +256,130 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
 }
 
 async fn a_code_is_accepted_once_across_challenges(backend: Backend) {
-    let (_db, server, token, secret) = owner_with_totp(backend).await;
-    let code = oathtool(&secret, &server);
-    let first = challenge(&server, "owner@example.com").await;
-    let second = challenge(&server, "owner@example.com").await;
-    assert_eq!(answer(&server, &first, &code).await.0, StatusCode::CREATED);
-    let (status, body) = answer(&server, &second, &code).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_code")
-    );
-    let (_, events) = get_bearer(&server.client(), &server, "/api/v1/me/events", &token).await;
-    assert!(
-        events["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["kind"] == "totp.replay_rejected")
-    );
+    let setup = owner_with_totp(backend).await;
+    let visitor = Visitor::new(&setup.server);
+    let code = setup.code();
+    let first = visitor.challenge(OWNER).await;
+    let second = visitor.challenge(OWNER).await;
+    assert_eq!(first.totp(&code).await.status, StatusCode::CREATED);
+    second
+        .totp(&code)
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "invalid_code");
+    let events = setup.owner().events("").await;
+    assert!(!events_of_kind(&events, "totp.replay_rejected").is_empty());
     // An older step than the last accepted one is refused too.
-    server.advance(Duration::from_secs(30));
-    let newer = oathtool(&secret, &server);
-    let third = challenge(&server, "owner@example.com").await;
-    assert_eq!(answer(&server, &third, &newer).await.0, StatusCode::CREATED);
-    let fourth = challenge(&server, "owner@example.com").await;
+    setup.server.advance(Duration::from_secs(30));
+    let third = visitor.challenge(OWNER).await;
+    assert_eq!(third.totp(&setup.code()).await.status, StatusCode::CREATED);
+    let fourth = visitor.challenge(OWNER).await;
     assert_eq!(
-        answer(&server, &fourth, &code).await.0,
+        fourth.totp(&code).await.status,
         StatusCode::UNAUTHORIZED,
         "the step before"
     );
 }
 
 async fn a_code_is_accepted_once_under_parallel_requests_on_two_instances(backend: Backend) {
-    let (db, first, _, secret) = owner_with_totp(backend).await;
-    let second = TestServer::start(&db).await;
+    let setup = owner_with_totp(backend).await;
+    let first = &setup.server;
+    let second = TestServer::start(&setup.db).await;
     second.clock.set(first.app.now());
-    let code = oathtool(&secret, &first);
+    let code = setup.code();
     // Ten tries: the account's code limit, so every one is evaluated
     // (what more than ten parallel tries get is `limits_hold_under_load`).
-    let mut challenges = Vec::new();
+    let mut tries = Vec::new();
     for _ in 0..10 {
-        challenges.push(challenge(&first, "owner@example.com").await);
+        let challenge = Visitor::new(first).challenge(OWNER).await;
+        tries.push(json!({"challenge_id": challenge.id, "method": "totp", "code": code}));
     }
-    let mut tasks = Vec::new();
-    for (i, id) in challenges.into_iter().enumerate() {
-        let base = if i % 2 == 0 {
-            first.base.clone()
-        } else {
-            second.base.clone()
-        };
-        let code = code.clone();
-        tasks.push(tokio::spawn(async move {
-            reqwest::Client::new()
-                .post(format!("{base}/api/v1/sessions/mfa"))
-                .json(&json!({"challenge_id": id, "method": "totp", "code": code}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    let wins = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::CREATED)
-        .count();
-    assert_eq!(wins, 1, "{statuses:?}");
-    assert!(
-        statuses
-            .iter()
-            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::UNAUTHORIZED),
+    let statuses = post_in_parallel([first, &second], "/api/v1/sessions/mfa", tries).await;
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(
+        count(&statuses, StatusCode::CREATED) + count(&statuses, StatusCode::UNAUTHORIZED),
+        statuses.len(),
         "{statuses:?}"
     );
 }
 
 async fn wrong_codes_are_limited_per_challenge_and_per_account(backend: Backend) {
-    let (_db, server, _, secret) = owner_with_totp(backend).await;
+    let setup = owner_with_totp(backend).await;
+    let server = &setup.server;
+    let visitor = Visitor::new(server);
     // One challenge allows five wrong codes, then it is spent.
-    let first = challenge(&server, "owner@example.com").await;
+    let first = visitor.challenge(OWNER).await;
     for _ in 0..5 {
-        assert_eq!(
-            answer(&server, &first, "000000").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(first.totp("000000").await.status, StatusCode::UNAUTHORIZED);
     }
-    let (status, body) = answer(&server, &first, &oathtool(&secret, &server)).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::UNAUTHORIZED, "challenge_expired")
-    );
-    // New challenges do not reset the account's count: 10 in 15 minutes.
-    let second = challenge(&server, "owner@example.com").await;
-    for _ in 0..5 {
-        assert_eq!(
-            answer(&server, &second, "000000").await.0,
-            StatusCode::UNAUTHORIZED
-        );
-    }
-    let third = challenge(&server, "owner@example.com").await;
-    let response = server
-        .client()
-        .post(server.url("/api/v1/sessions/mfa"))
-        .json(&json!({"challenge_id": third, "method": "totp", "code": oathtool(&secret, &server)}))
-        .send()
+    first
+        .totp(&setup.code())
         .await
-        .unwrap();
+        .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
+    // New challenges do not reset the account's count: 10 in 15 minutes.
+    let second = visitor.challenge(OWNER).await;
+    for _ in 0..5 {
+        assert_eq!(second.totp("000000").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let third = visitor.challenge(OWNER).await;
+    let answer = json!({"challenge_id": third.id, "method": "totp", "code": setup.code()});
+    let response = visitor.post_raw("/api/v1/sessions/mfa", answer).await;
     assert!(response.headers().contains_key("retry-after"));
-    let (status, body) = read(response).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    Reply::read(response)
+        .await
+        .refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     server.advance(Duration::from_secs(15 * 60));
-    let fourth = challenge(&server, "owner@example.com").await;
-    assert_eq!(
-        answer(&server, &fourth, &oathtool(&secret, &server))
-            .await
-            .0,
-        StatusCode::CREATED
-    );
+    let fourth = visitor.challenge(OWNER).await;
+    assert_eq!(fourth.totp(&setup.code()).await.status, StatusCode::CREATED);
 }
 
 async fn rename_and_remove_follow_the_last_factor_rule(backend: Backend) {
-    let (_db, server, token, _) = owner_with_totp(backend).await;
-    let (second_id, _) = enrol(&server, &token, Some("Tablet")).await;
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
+    let setup = owner_with_totp(backend).await;
+    let owner = setup.owner();
+    let totp = owner.totp();
+    let tablet = totp.enrol("Tablet").await;
+    let mfa = owner.mfa().await;
     assert_eq!(
         mfa["recovery_codes"]["remaining"], 10,
         "the second factor keeps the first sheet"
     );
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
-    let first_id = mfa["totp"][0]["id"].as_str().unwrap().to_owned();
+    let phone = mfa["totp"][0]["id"].as_str().unwrap();
     assert_eq!(mfa["totp"].as_array().unwrap().len(), 2);
 
     // Outside the step-up window nothing changes.
-    server.advance(Duration::from_secs(300));
-    let path = format!("/api/v1/me/mfa/totp/{first_id}");
-    let (status, body) = call(
-        &server,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(json!({"name": "Old phone"})),
-    )
-    .await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "reauth_required")
-    );
-    let (status, _) = call(&server, Method::DELETE, &path, &token, None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    setup.server.advance(Duration::from_secs(300));
+    totp.rename(phone, "Old phone")
+        .await
+        .refused(StatusCode::FORBIDDEN, "reauth_required");
+    assert_eq!(totp.remove(phone).await.status, StatusCode::FORBIDDEN);
 
-    step_up(&server, &token).await;
-    let (status, body) = call(
-        &server,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(json!({"name": "Old phone"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    owner.step_up().await;
+    let body = totp.rename(phone, "Old phone").await.expect(StatusCode::OK);
     assert_eq!(body["authenticator"]["name"], "Old phone");
     for bad in ["", "   ", &"x".repeat(65)] {
-        let (status, body) = call(
-            &server,
-            Method::PATCH,
-            &path,
-            &token,
-            Some(json!({"name": bad})),
-        )
-        .await;
-        assert_eq!(
-            (status, error_code(&body)),
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
-        );
-    }
-    let missing = format!("/api/v1/me/mfa/totp/{}", uuid::Uuid::now_v7());
-    assert_eq!(
-        call(&server, Method::DELETE, &missing, &token, None)
+        totp.rename(phone, bad)
             .await
-            .0,
-        StatusCode::NOT_FOUND
-    );
+            .refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    }
+    let missing = uuid::Uuid::now_v7().to_string();
+    assert_eq!(totp.remove(&missing).await.status, StatusCode::NOT_FOUND);
 
+    assert_eq!(totp.remove(phone).await.status, StatusCode::NO_CONTENT);
+    totp.remove(&tablet.id)
+        .await
+        .refused(StatusCode::CONFLICT, "last_factor");
     assert_eq!(
-        call(&server, Method::DELETE, &path, &token, None).await.0,
-        StatusCode::NO_CONTENT
+        owner.mfa().await["enabled"],
+        true,
+        "refused removal changed nothing"
     );
-    let last = format!("/api/v1/me/mfa/totp/{second_id}");
-    let (status, body) = call(&server, Method::DELETE, &last, &token, None).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::CONFLICT, "last_factor")
-    );
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
-    assert_eq!(mfa["enabled"], true, "refused removal changed nothing");
-    let (status, _) = call(
-        &server,
-        Method::DELETE,
-        &format!("{last}?confirm_last=true"),
-        &token,
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (_, mfa) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
-    assert_eq!(mfa["enabled"], false);
+    let removed = totp.remove_confirming_last(&tablet.id).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert_eq!(owner.mfa().await["enabled"], false);
     // MFA is off: the password alone signs in again.
-    sign_in(&server, "owner@example.com").await;
-    let (_, events) = get_bearer(
-        &server.client(),
-        &server,
-        "/api/v1/me/events?limit=4",
-        &token,
-    )
-    .await;
-    let kinds: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    Actor::sign_in(&setup.server, OWNER, PASSWORD).await;
+    let events = owner.events("?limit=4").await;
     assert_eq!(
-        kinds,
+        event_kinds(&events),
         [
             "sign_in.succeeded",
             "totp.removed",
@@ -577,48 +391,30 @@ async fn rename_and_remove_follow_the_last_factor_rule(backend: Backend) {
 }
 
 async fn step_up_by_code_uses_the_same_replay_guard(backend: Backend) {
-    let (_db, server, token, secret) = owner_with_totp(backend).await;
-    server.advance(Duration::from_secs(300));
-    let code = oathtool(&secret, &server);
-    let reauth = |code: String| {
-        let token = token.clone();
-        let server = &server;
-        async move {
-            call(
-                server,
-                Method::POST,
-                "/api/v1/sessions/current/reauth",
-                &token,
-                Some(json!({"method": "totp", "code": code})),
-            )
-            .await
-        }
-    };
-    let (status, body) = reauth(code.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = reauth(code.clone()).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "invalid_credentials")
-    );
-    let (status, body) = reauth("12 34 5x".into()).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_code")
-    );
+    let setup = owner_with_totp(backend).await;
+    let owner = setup.owner();
+    setup.server.advance(Duration::from_secs(300));
+    let code = setup.code();
+    let by_code = |code: &str| json!({"method": "totp", "code": code});
+    owner.reauth(by_code(&code)).await.expect(StatusCode::OK);
+    owner
+        .reauth(by_code(&code))
+        .await
+        .refused(StatusCode::FORBIDDEN, "invalid_credentials");
+    owner
+        .reauth(by_code("12 34 5x"))
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_code");
     // And a code used for step-up cannot sign in.
-    let challenge_id = challenge(&server, "owner@example.com").await;
-    assert_eq!(
-        answer(&server, &challenge_id, &code).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    let challenge = Visitor::new(&setup.server).challenge(OWNER).await;
+    assert_eq!(challenge.totp(&code).await.status, StatusCode::UNAUTHORIZED);
 }
 
 async fn the_database_holds_no_totp_secret_in_plaintext(backend: Backend) {
-    let (db, server, token, secret) = owner_with_totp(backend).await;
-    let raw = data_encoding_base32(&secret);
-    let (status, _) = get_bearer(&server.client(), &server, "/api/v1/me/mfa", &token).await;
-    assert_eq!(status, StatusCode::OK);
+    let setup = owner_with_totp(backend).await;
+    let (db, secret) = (&setup.db, &setup.secret);
+    let raw = data_encoding_base32(secret);
+    setup.owner().mfa().await;
     match backend {
         Backend::Sqlite => {
             let mut bytes = Vec::new();
@@ -648,12 +444,12 @@ async fn the_database_holds_no_totp_secret_in_plaintext(backend: Backend) {
                     .fetch_one(&mut conn)
                     .await
                     .unwrap();
-            assert!(!dump.contains(&secret));
+            assert!(!dump.contains(secret.as_str()));
         }
     }
     // The audit log never carries it either.
-    let (_, events) = get_bearer(&server.client(), &server, "/api/v1/me/events", &token).await;
-    assert!(!events.to_string().contains(&secret));
+    let events = setup.owner().events("").await;
+    assert!(!events.to_string().contains(secret.as_str()));
 }
 
 /// RFC 4648 base32 (no padding) decoding, for the test's own check.
@@ -677,28 +473,24 @@ fn data_encoding_base32(text: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_consecutive_wrong_codes_block_totp_until_a_success_elsewhere() {
-    let (_db, server, _, secret) = owner_with_totp(Backend::Sqlite).await;
+    let setup = owner_with_totp(Backend::Sqlite).await;
+    let visitor = Visitor::new(&setup.server);
     for _round in 0..10 {
         for _ in 0..2 {
-            let id = challenge(&server, "owner@example.com").await;
+            let challenge = visitor.challenge(OWNER).await;
             for _ in 0..5 {
-                assert_eq!(
-                    answer(&server, &id, "000000").await.0,
-                    StatusCode::UNAUTHORIZED
-                );
+                let reply = challenge.totp("000000").await;
+                assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
             }
         }
         // Past the 15-minute window, so only the consecutive count remains.
-        server.advance(Duration::from_secs(15 * 60 + 1));
+        setup.server.advance(Duration::from_secs(15 * 60 + 1));
     }
-    let id = challenge(&server, "owner@example.com").await;
-    let (status, body) = answer(&server, &id, &oathtool(&secret, &server)).await;
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::FORBIDDEN, "totp_locked")
-    );
+    let challenge = visitor.challenge(OWNER).await;
+    let reply = challenge.totp(&setup.code()).await;
+    reply.refused(StatusCode::FORBIDDEN, "totp_locked");
     assert!(
-        body["error"]["message"]
+        reply.body["error"]["message"]
             .as_str()
             .unwrap()
             .contains("another method")
