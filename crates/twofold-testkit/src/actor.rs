@@ -4,7 +4,7 @@
 //! rather than as request plumbing.
 
 mod factors;
-mod visitor;
+mod guest;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::TestServer;
 
 pub use factors::{Enrolled, Passkeys, PendingTotp, Recovery, Totp, codes_of, oathtool};
-pub use visitor::{Challenge, Visitor, count, post_in_parallel};
+pub use guest::{Challenge, Guest, count, post_in_parallel};
 
 /// The password every test account is made with.
 pub const PASSWORD: &str = "correct horse battery";
@@ -92,13 +92,13 @@ pub struct Actor<'a> {
 impl<'a> Actor<'a> {
     /// Creates the instance's first account (the owner) and signs it in.
     pub async fn owner(server: &'a TestServer, email: &str) -> Self {
-        Visitor::new(server).create_owner(email).await;
+        Guest::new(server).create_owner(email).await;
         Self::sign_in(server, email, PASSWORD).await
     }
 
     /// Asks for an account under open sign-up and signs it in.
     pub async fn member(server: &'a TestServer, email: &str) -> Self {
-        Visitor::new(server).request_account(email).await;
+        Guest::new(server).request_account(email).await;
         Self::sign_in(server, email, PASSWORD).await
     }
 
@@ -110,7 +110,7 @@ impl<'a> Actor<'a> {
     /// Signs in with this sign-in body (e.g. with `remember_me`); its
     /// password is kept for step-up.
     pub async fn sign_in_with(server: &'a TestServer, sign_in: Value) -> Self {
-        let reply = Visitor::new(server)
+        let reply = Guest::new(server)
             .post("/api/v1/sessions", sign_in.clone())
             .await;
         let body = reply.expect(StatusCode::CREATED);

@@ -1,6 +1,7 @@
 //! Test-only helpers: a fresh database of either backend, the real server on
-//! port 0 with a clock the test moves, an HTTP client with a cookie jar, a
-//! signed-in API actor, and a real Chromium driven over WebDriver.
+//! port 0 with a clock the test moves, API clients (a signed-in `Actor`, a
+//! `Guest` with no session), a page `visitor` with a cookie jar, and a real
+//! Chromium driven over WebDriver.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod actor;
@@ -12,8 +13,8 @@ pub mod softkey;
 pub mod visitor;
 
 pub use actor::{
-    Actor, Challenge, Enrolled, PASSWORD, PendingTotp, Reply, Visitor, codes_of, count,
-    event_kinds, events_of_kind, oathtool, post_in_parallel,
+    Actor, Challenge, Enrolled, Guest, PASSWORD, PendingTotp, Reply, codes_of, count, event_kinds,
+    events_of_kind, oathtool, post_in_parallel,
 };
 pub use clock::ManualClock;
 pub use db::{Backend, TestDb};

@@ -8,7 +8,7 @@ use reqwest::header::{CACHE_CONTROL, SET_COOKIE};
 use serde_json::json;
 use twofold_app::{Policy, Signup};
 use twofold_testkit::{
-    Actor, Backend, PASSWORD, Reply, TestDb, TestServer, Visitor, on_both_backends,
+    Actor, Backend, Guest, PASSWORD, Reply, TestDb, TestServer, on_both_backends,
 };
 
 on_both_backends!(
@@ -47,8 +47,8 @@ async fn sign_in_from(
 async fn the_first_account_becomes_owner_and_sign_up_is_then_closed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    let visitor = Visitor::new(&server);
-    let created = visitor
+    let guest = Guest::new(&server);
+    let created = guest
         .post(
             "/api/v1/accounts",
             json!({"email": OWNER, "password": PASSWORD}),
@@ -60,7 +60,7 @@ async fn the_first_account_becomes_owner_and_sign_up_is_then_closed(backend: Bac
     assert_eq!(body["account"]["created_at"], "2023-11-14T22:13:20Z");
 
     let second = json!({"email": "second@example.com", "password": PASSWORD});
-    visitor
+    guest
         .post("/api/v1/accounts", second)
         .await
         .refused(StatusCode::FORBIDDEN, "forbidden");
@@ -74,10 +74,10 @@ async fn open_sign_up_makes_members_and_never_reveals_a_taken_email(backend: Bac
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    let visitor = Visitor::new(&server);
-    visitor.create_owner(OWNER).await;
+    let guest = Guest::new(&server);
+    guest.create_owner(OWNER).await;
     let member = json!({"email": "member@example.com", "password": PASSWORD});
-    let requested = visitor.post("/api/v1/accounts", member).await;
+    let requested = guest.post("/api/v1/accounts", member).await;
     assert_eq!(requested.status, StatusCode::ACCEPTED, "{}", requested.body);
     assert_eq!(requested.body["status"], "requested");
     let member = server
@@ -92,7 +92,7 @@ async fn open_sign_up_makes_members_and_never_reveals_a_taken_email(backend: Bac
 
     // A taken email is answered exactly like a new one, and changes nothing.
     let taken = json!({"email": " MEMBER@example.com ", "password": "another good passphrase"});
-    assert_eq!(visitor.post("/api/v1/accounts", taken).await, requested);
+    assert_eq!(guest.post("/api/v1/accounts", taken).await, requested);
     assert_eq!(server.app.store().count_accounts().await.unwrap(), 2);
     Actor::sign_in(&server, "member@example.com", PASSWORD).await;
 }
@@ -100,7 +100,7 @@ async fn open_sign_up_makes_members_and_never_reveals_a_taken_email(backend: Bac
 async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
 
     let browser = server.client();
     let response = sign_in_from(&browser, &server, false).await;
@@ -141,7 +141,7 @@ async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend
     assert_eq!(me["account"]["role"], "owner");
     assert_eq!(me["mfa"]["enabled"], false);
     // Nothing at all: 401.
-    Visitor::new(&server)
+    Guest::new(&server)
         .get("/api/v1/me")
         .await
         .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
@@ -150,13 +150,13 @@ async fn a_password_sign_in_gives_a_token_for_bearer_and_cookie(backend: Backend
 async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    let visitor = Visitor::new(&server);
-    visitor.create_owner(OWNER).await;
-    let wrong_password = visitor.sign_in(OWNER, "not the password").await;
-    let unknown_email = visitor
+    let guest = Guest::new(&server);
+    guest.create_owner(OWNER).await;
+    let wrong_password = guest.sign_in(OWNER, "not the password").await;
+    let unknown_email = guest
         .sign_in("nobody@example.com", "not the password")
         .await;
-    let malformed_email = visitor.sign_in("not an email", "not the password").await;
+    let malformed_email = guest.sign_in("not an email", "not the password").await;
     wrong_password.refused(StatusCode::UNAUTHORIZED, "invalid_credentials");
     assert_eq!(wrong_password, unknown_email);
     assert_eq!(wrong_password, malformed_email);
@@ -165,9 +165,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer(backend: Backend) 
 async fn email_is_matched_without_case_or_surrounding_space(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    Visitor::new(&server)
-        .create_owner("Owner@Example.com")
-        .await;
+    Guest::new(&server).create_owner("Owner@Example.com").await;
     Actor::sign_in(&server, "  owner@EXAMPLE.com ", PASSWORD).await;
 }
 
@@ -207,7 +205,7 @@ async fn signing_out_ends_the_session_everywhere(backend: Backend) {
 async fn an_invalid_authorization_header_wins_over_a_valid_cookie(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
     let browser = server.client();
     let response = sign_in_from(&browser, &server, false).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -246,7 +244,7 @@ async fn a_session_ends_when_it_expires(backend: Backend) {
 async fn remember_me_makes_a_lasting_cookie_and_session(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
     let response = sign_in_from(&server.client(), &server, true).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
@@ -340,7 +338,7 @@ async fn health_and_readiness_answer(backend: Backend) {
 async fn the_openapi_document_describes_every_route() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    let openapi = Visitor::new(&server).get("/api/v1/openapi.json").await;
+    let openapi = Guest::new(&server).get("/api/v1/openapi.json").await;
     let doc = openapi.expect(StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();

@@ -2,27 +2,14 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use twofold_app::{Policy, Signup};
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
-use crate::{PASSWORD, create_owner, error_code, post, read};
+use crate::{PASSWORD, create_owner, error_code, open_instance, post, read};
 
 on_both_backends!(
     malformed_bodies_are_refused_and_change_nothing,
     odd_emails_and_passwords_are_refused_and_change_nothing
 );
-
-/// An instance open to sign-up, with its owner.
-pub async fn open_instance(backend: Backend) -> (TestDb, TestServer) {
-    let db = TestDb::new(backend).await;
-    let policy = Policy {
-        signup: Signup::Open,
-        ..Policy::default()
-    };
-    let server = TestServer::start_with(&db, policy).await;
-    create_owner(&server, "owner@example.com").await;
-    (db, server)
-}
 
 async fn send_raw(
     server: &TestServer,

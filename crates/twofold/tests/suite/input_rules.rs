@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use twofold_testkit::{Actor, Backend, TestDb, TestServer, on_both_backends};
 
-use crate::bad_input::open_instance;
+use crate::open_instance;
 use crate::{PASSWORD, create_owner, error_code, post};
 
 on_both_backends!(

@@ -12,7 +12,7 @@ use twofold_core::Role;
 use twofold_core::audit::Actor;
 use twofold_testkit::{Backend, TestDb, TestServer, on_both_backends};
 
-use crate::bad_input::open_instance;
+use crate::open_instance;
 use crate::passkeys::{enrol_passkey, passwordless};
 use crate::totp::{answer, call, challenge, enrol, oathtool, step_up};
 use crate::{PASSWORD, create_owner, error_code, get_bearer, post, read, sign_in};

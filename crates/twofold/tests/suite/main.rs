@@ -21,7 +21,8 @@ mod transport;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
-use twofold_testkit::{Actor, TestServer, Visitor};
+use twofold_app::{Policy, Signup};
+use twofold_testkit::{Actor, Backend, Guest, TestDb, TestServer};
 
 pub use twofold_testkit::PASSWORD;
 
@@ -68,7 +69,7 @@ pub async fn get_bearer(
 
 /// Creates the instance's first account (the owner) through the API.
 pub async fn create_owner(server: &TestServer, email: &str) {
-    Visitor::new(server).create_owner(email).await;
+    Guest::new(server).create_owner(email).await;
 }
 
 /// Signs in through the API and returns the bearer token.
@@ -85,4 +86,16 @@ pub fn error_code(body: &Value) -> &str {
         "not an API error body: {body}"
     );
     body["error"]["code"].as_str().unwrap()
+}
+
+/// An instance open to sign-up, with its owner.
+pub async fn open_instance(backend: Backend) -> (TestDb, TestServer) {
+    let db = TestDb::new(backend).await;
+    let policy = Policy {
+        signup: Signup::Open,
+        ..Policy::default()
+    };
+    let server = TestServer::start_with(&db, policy).await;
+    create_owner(&server, "owner@example.com").await;
+    (db, server)
 }

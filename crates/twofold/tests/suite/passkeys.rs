@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use twofold_testkit::softkey::SoftKey;
 use twofold_testkit::{
-    Actor, Backend, PASSWORD, TestDb, TestServer, Visitor, count, event_kinds, on_both_backends,
+    Actor, Backend, Guest, PASSWORD, TestDb, TestServer, count, event_kinds, on_both_backends,
     post_in_parallel,
 };
 
@@ -39,7 +39,7 @@ pub async fn enrol_passkey(
 
 /// Signs in with `key` alone. (A shim, as `enrol_passkey`.)
 pub async fn passwordless(server: &TestServer, key: &mut SoftKey) -> (StatusCode, Value) {
-    let reply = Visitor::new(server).passwordless(key).await;
+    let reply = Guest::new(server).passwordless(key).await;
     (reply.status, reply.body)
 }
 
@@ -96,12 +96,12 @@ async fn a_passkey_is_enrolled_and_signs_in_alone(backend: Backend) {
     assert_eq!(mfa["passkeys"][0]["name"], "Laptop");
     assert_eq!(mfa["passkeys"][0]["last_used_at"], Value::Null);
 
-    let visitor = Visitor::new(&server);
-    let options = visitor.passkey_options().await;
+    let guest = Guest::new(&server);
+    let options = guest.passkey_options().await;
     assert_eq!(options["publicKey"]["allowCredentials"], json!([]));
     assert_eq!(options["mediation"], "conditional");
     let assertion = key.get(&options).await;
-    let reply = visitor
+    let reply = guest
         .finish_passkey(&options["ceremony_id"], &assertion)
         .await;
     let body = reply.expect(StatusCode::CREATED);
@@ -126,12 +126,9 @@ async fn a_passkey_is_the_second_factor_after_a_password(backend: Backend) {
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     let (_, mut key) = owner_with_passkey(&server).await;
-    let visitor = Visitor::new(&server);
-    let challenge = visitor.challenge(OWNER).await;
-    let body = visitor
-        .sign_in(OWNER, PASSWORD)
-        .await
-        .expect(StatusCode::OK);
+    let guest = Guest::new(&server);
+    let challenge = guest.challenge(OWNER).await;
+    let body = guest.sign_in(OWNER, PASSWORD).await.expect(StatusCode::OK);
     assert_eq!(body["methods"], json!(["webauthn", "recovery_code"]));
 
     let options = challenge.webauthn_options().await.expect(StatusCode::OK);
@@ -215,7 +212,7 @@ async fn rename_remove_and_the_last_passkey_rules(backend: Backend) {
         json!({"enabled": false, "totp": [], "passkeys": [], "recovery_codes": null})
     );
     // A removed passkey no longer signs in.
-    Visitor::new(&server)
+    Guest::new(&server)
         .passwordless(&mut second)
         .await
         .refused(StatusCode::UNAUTHORIZED, "unknown_credential");
@@ -228,21 +225,21 @@ async fn a_ceremony_finishes_once_on_any_instance(backend: Backend) {
     let second = TestServer::start_sibling(&db, &first).await;
 
     // Started on one instance, finished on the other.
-    let options = Visitor::new(&first).passkey_options().await;
+    let options = Guest::new(&first).passkey_options().await;
     let assertion = key.get(&options).await;
     let ceremony = &options["ceremony_id"];
-    let reply = Visitor::new(&second)
+    let reply = Guest::new(&second)
         .finish_passkey(ceremony, &assertion)
         .await;
     reply.expect(StatusCode::CREATED);
     // The same assertion again: the ceremony is spent.
-    Visitor::new(&first)
+    Guest::new(&first)
         .finish_passkey(ceremony, &assertion)
         .await
         .refused(StatusCode::BAD_REQUEST, "ceremony_expired");
 
     // One ceremony finished in parallel on both instances: one session.
-    let options = Visitor::new(&first).passkey_options().await;
+    let options = Guest::new(&first).passkey_options().await;
     let assertion = key.get(&options).await;
     let finish = json!({"ceremony_id": options["ceremony_id"], "credential": assertion});
     let tries = vec![finish; 8];
@@ -257,7 +254,7 @@ async fn a_counter_regression_is_refused_and_audited(backend: Backend) {
     // The stored credential claims it has counted to 100; this
     // authenticator says 0: a sign of a cloned key.
     set_stored_counter(&db, 100).await;
-    Visitor::new(&server)
+    Guest::new(&server)
         .passwordless(&mut key)
         .await
         .refused(StatusCode::UNAUTHORIZED, "invalid_credentials");
@@ -301,18 +298,18 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
     let db = TestDb::new(backend).await;
     let server = TestServer::start(&db).await;
     let (owner, mut key) = owner_with_passkey(&server).await;
-    let visitor = Visitor::new(&server);
+    let guest = Guest::new(&server);
 
     // Another origin (same RP ID, other port): the RP refuses it.
     let mut elsewhere = key.moved_to("http://localhost:9");
-    visitor
+    guest
         .passwordless(&mut elsewhere)
         .await
         .refused(StatusCode::UNAUTHORIZED, "invalid_credentials");
     std::mem::swap(&mut key, &mut elsewhere);
 
     // A tampered signature.
-    let options = visitor.passkey_options().await;
+    let options = guest.passkey_options().await;
     let mut assertion = key.get(&options).await;
     let signature = assertion["response"]["signature"]
         .as_str()
@@ -322,25 +319,25 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
     let (head, tail) = signature.split_at(1);
     let flipped = format!("{}{tail}", if head == "A" { "B" } else { "A" });
     assertion["response"]["signature"] = json!(flipped);
-    visitor
+    guest
         .finish_passkey(&options["ceremony_id"], &assertion)
         .await
         .refused(StatusCode::UNAUTHORIZED, "invalid_credentials");
 
     // Malformed JSON and unknown ceremonies.
-    visitor
+    guest
         .finish_passkey(&json!("x"), &json!({"id": 5}))
         .await
         .refused(StatusCode::BAD_REQUEST, "invalid_request");
-    let options = visitor.passkey_options().await;
+    let options = guest.passkey_options().await;
     let assertion = key.get(&options).await;
-    visitor
+    guest
         .finish_passkey(&json!("no-such-ceremony"), &assertion)
         .await
         .refused(StatusCode::BAD_REQUEST, "ceremony_expired");
     // An expired ceremony.
     server.advance(Duration::from_secs(301));
-    visitor
+    guest
         .finish_passkey(&options["ceremony_id"], &assertion)
         .await
         .refused(StatusCode::BAD_REQUEST, "ceremony_expired");
@@ -352,7 +349,7 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
     };
     let other = TestServer::start_with(&db, open).await;
     other.clock.set(server.app.now());
-    Visitor::new(&other)
+    Guest::new(&other)
         .request_account("mallory@example.com")
         .await;
     let mallory = Actor::sign_in(&server, "mallory@example.com", PASSWORD).await;
@@ -361,7 +358,7 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing(backend: Backe
         .passkeys()
         .enrol(&mut mallory_key, "Mallory's")
         .await;
-    let challenge = visitor.challenge(OWNER).await;
+    let challenge = guest.challenge(OWNER).await;
     let options = challenge.webauthn_options().await.body;
     let mut options_for_mallory = options.clone();
     options_for_mallory["publicKey"]["allowCredentials"] = json!([]);

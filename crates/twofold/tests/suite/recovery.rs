@@ -7,8 +7,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 use twofold_testkit::{
-    Actor, Backend, Enrolled, PASSWORD, TestDb, TestServer, Visitor, codes_of, count,
-    events_of_kind, on_both_backends, post_in_parallel,
+    Actor, Backend, Enrolled, Guest, PASSWORD, TestDb, TestServer, codes_of, count, events_of_kind,
+    on_both_backends, post_in_parallel,
 };
 
 on_both_backends!(
@@ -50,8 +50,8 @@ async fn the_first_factor_brings_a_sheet_and_each_code_signs_in_once(backend: Ba
 
     // Typed in upper case with a space instead of the dash.
     let typed = codes[0].to_uppercase().replace('-', " ");
-    let visitor = Visitor::new(&server);
-    let first = visitor.challenge(OWNER).await;
+    let guest = Guest::new(&server);
+    let first = guest.challenge(OWNER).await;
     let body = first
         .recovery_code(&typed)
         .await
@@ -61,7 +61,7 @@ async fn the_first_factor_brings_a_sheet_and_each_code_signs_in_once(backend: Ba
     assert_eq!(body["recovery_codes_remaining"], 9);
 
     // Each code is used once.
-    let second = visitor.challenge(OWNER).await;
+    let second = guest.challenge(OWNER).await;
     second
         .recovery_code(&codes[0])
         .await
@@ -95,7 +95,7 @@ async fn one_code_used_in_parallel_on_two_instances_signs_in_once(backend: Backe
     let code = &phone.recovery_codes[3];
     let mut tries = Vec::new();
     for _ in 0..10 {
-        let challenge = Visitor::new(&first).challenge(OWNER).await;
+        let challenge = Guest::new(&first).challenge(OWNER).await;
         tries.push(json!({"challenge_id": challenge.id, "method": "recovery_code", "code": code}));
     }
     let statuses = post_in_parallel([&first, &second], "/api/v1/sessions/mfa", tries).await;
@@ -128,7 +128,7 @@ async fn a_new_sheet_replaces_the_old_one(backend: Backend) {
     assert_eq!(new.len(), 10);
     assert!(new.iter().all(|c| !old.contains(c)));
 
-    let challenge = Visitor::new(&server).challenge(OWNER).await;
+    let challenge = Guest::new(&server).challenge(OWNER).await;
     assert_eq!(
         challenge.recovery_code(&old[0]).await.status,
         StatusCode::UNAUTHORIZED,
@@ -241,15 +241,15 @@ async fn wrong_recovery_codes_count_in_the_code_limit(backend: Backend) {
     let server = TestServer::start(&db).await;
     let (_, phone) = owner_with_sheet(&server).await;
     let code = &phone.recovery_codes[0];
-    let visitor = Visitor::new(&server);
+    let guest = Guest::new(&server);
     for _ in 0..2 {
-        let challenge = visitor.challenge(OWNER).await;
+        let challenge = guest.challenge(OWNER).await;
         for _ in 0..5 {
             let wrong = challenge.recovery_code("zzzzz-zzzzz").await;
             assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         }
     }
-    let challenge = visitor.challenge(OWNER).await;
+    let challenge = guest.challenge(OWNER).await;
     challenge
         .recovery_code(code)
         .await
@@ -257,7 +257,7 @@ async fn wrong_recovery_codes_count_in_the_code_limit(backend: Backend) {
     // Recovery failures do not count towards the consecutive TOTP limit;
     // after the window a TOTP code works at once.
     server.advance(Duration::from_secs(15 * 60));
-    let challenge = visitor.challenge(OWNER).await;
+    let challenge = guest.challenge(OWNER).await;
     let right = challenge.recovery_code(code).await;
     assert_eq!(right.status, StatusCode::CREATED);
 }

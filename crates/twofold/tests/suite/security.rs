@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use twofold_app::{Policy, Signup};
 use twofold_testkit::{
-    Actor, Backend, PASSWORD, Reply, TestDb, TestServer, Visitor, event_kinds, events_of_kind,
+    Actor, Backend, Guest, PASSWORD, Reply, TestDb, TestServer, event_kinds, events_of_kind,
     on_both_backends,
 };
 
@@ -135,7 +135,7 @@ async fn sessions_can_be_listed_and_revoked(backend: Backend) {
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
     let a = sign_in_as(&server, OWNER, PASSWORD, firefox).await.body;
     let b = sign_in_as(&server, OWNER, PASSWORD, "curl/8.5.0")
@@ -194,7 +194,7 @@ async fn the_audit_log_records_security_events(backend: Backend) {
         ..Policy::default()
     };
     let server = TestServer::start_with(&db, policy).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
     let failed = sign_in_as(&server, OWNER, "wrong password!", "t").await;
     assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
     let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
@@ -265,7 +265,7 @@ async fn failed_passwords_are_limited_per_account_across_instances(backend: Back
     let db = TestDb::new(backend).await;
     let first = TestServer::start(&db).await;
     let second = TestServer::start(&db).await;
-    Visitor::new(&first).create_owner(OWNER).await;
+    Guest::new(&first).create_owner(OWNER).await;
     for i in 0..10 {
         let server = if i % 2 == 0 { &first } else { &second };
         let reply = sign_in_as(server, OWNER, "wrong password!", "t").await;
@@ -274,9 +274,7 @@ async fn failed_passwords_are_limited_per_account_across_instances(backend: Back
     // Even the right password is refused now, on either instance.
     for server in [&first, &second] {
         let right = json!({"email": OWNER, "password": PASSWORD});
-        let response = Visitor::new(server)
-            .post_raw("/api/v1/sessions", right)
-            .await;
+        let response = Guest::new(server).post_raw("/api/v1/sessions", right).await;
         assert_eq!(response.headers()["retry-after"], "900");
         Reply::read(response)
             .await
@@ -323,7 +321,7 @@ async fn failed_step_ups_are_limited_per_session(backend: Backend) {
 async fn failed_passwords_are_limited_per_client_address() {
     let db = TestDb::new(Backend::Sqlite).await;
     let server = TestServer::start(&db).await;
-    Visitor::new(&server).create_owner(OWNER).await;
+    Guest::new(&server).create_owner(OWNER).await;
     for i in 0..100 {
         let guess = format!("guess{i}@example.com");
         let reply = sign_in_as(&server, &guess, "wrong password!", "t").await;
@@ -343,7 +341,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
     })
     .await;
     let plain = TestServer::start(&db).await;
-    Visitor::new(&plain).create_owner(OWNER).await;
+    Guest::new(&plain).create_owner(OWNER).await;
     for server in [&trusting, &plain] {
         let response = server
             .client()

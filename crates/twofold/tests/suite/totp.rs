@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use twofold_testkit::{
-    Actor, Backend, Challenge, PASSWORD, Reply, TestDb, TestServer, Visitor, count, event_kinds,
+    Actor, Backend, Challenge, Guest, PASSWORD, Reply, TestDb, TestServer, count, event_kinds,
     events_of_kind, on_both_backends, post_in_parallel,
 };
 
@@ -56,7 +56,7 @@ pub async fn enrol(server: &TestServer, token: &str, name: Option<&str>) -> (Str
 
 /// Password sign-in of an MFA account: the challenge id.
 pub async fn challenge(server: &TestServer, email: &str) -> String {
-    Visitor::new(server).challenge(email).await.id
+    Guest::new(server).challenge(email).await.id
 }
 
 pub async fn answer(server: &TestServer, challenge_id: &str, code: &str) -> (StatusCode, Value) {
@@ -165,7 +165,7 @@ async fn an_authenticator_is_enrolled_with_a_code_and_turns_mfa_on(backend: Back
     assert_eq!(me["mfa"]["enabled"], true);
 
     // The confirming code cannot sign in: its step is used.
-    let challenge = Visitor::new(&server).challenge(OWNER).await;
+    let challenge = Guest::new(&server).challenge(OWNER).await;
     challenge
         .totp(&right)
         .await
@@ -176,7 +176,7 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
     let setup = owner_with_totp(backend).await;
     let server = &setup.server;
     let remembered = json!({"email": OWNER, "password": PASSWORD, "remember_me": true});
-    let response = Visitor::new(server)
+    let response = Guest::new(server)
         .post_raw("/api/v1/sessions", remembered)
         .await;
     let cookie = response.headers()["set-cookie"]
@@ -210,7 +210,7 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
         .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
 
     let answer = json!({"challenge_id": challenge.id, "method": "totp", "code": setup.code()});
-    let response = Visitor::new(server)
+    let response = Guest::new(server)
         .post_raw("/api/v1/sessions/mfa", answer)
         .await;
     let cookies: Vec<String> = response
@@ -257,10 +257,10 @@ async fn a_sign_in_with_mfa_needs_a_code_and_gives_aal_2(backend: Backend) {
 
 async fn a_code_is_accepted_once_across_challenges(backend: Backend) {
     let setup = owner_with_totp(backend).await;
-    let visitor = Visitor::new(&setup.server);
+    let guest = Guest::new(&setup.server);
     let code = setup.code();
-    let first = visitor.challenge(OWNER).await;
-    let second = visitor.challenge(OWNER).await;
+    let first = guest.challenge(OWNER).await;
+    let second = guest.challenge(OWNER).await;
     assert_eq!(first.totp(&code).await.status, StatusCode::CREATED);
     second
         .totp(&code)
@@ -270,9 +270,9 @@ async fn a_code_is_accepted_once_across_challenges(backend: Backend) {
     assert!(!events_of_kind(&events, "totp.replay_rejected").is_empty());
     // An older step than the last accepted one is refused too.
     setup.server.advance(Duration::from_secs(30));
-    let third = visitor.challenge(OWNER).await;
+    let third = guest.challenge(OWNER).await;
     assert_eq!(third.totp(&setup.code()).await.status, StatusCode::CREATED);
-    let fourth = visitor.challenge(OWNER).await;
+    let fourth = guest.challenge(OWNER).await;
     assert_eq!(
         fourth.totp(&code).await.status,
         StatusCode::UNAUTHORIZED,
@@ -290,7 +290,7 @@ async fn a_code_is_accepted_once_under_parallel_requests_on_two_instances(backen
     // (what more than ten parallel tries get is `limits_hold_under_load`).
     let mut tries = Vec::new();
     for _ in 0..10 {
-        let challenge = Visitor::new(first).challenge(OWNER).await;
+        let challenge = Guest::new(first).challenge(OWNER).await;
         tries.push(json!({"challenge_id": challenge.id, "method": "totp", "code": code}));
     }
     let statuses = post_in_parallel([first, &second], "/api/v1/sessions/mfa", tries).await;
@@ -305,9 +305,9 @@ async fn a_code_is_accepted_once_under_parallel_requests_on_two_instances(backen
 async fn wrong_codes_are_limited_per_challenge_and_per_account(backend: Backend) {
     let setup = owner_with_totp(backend).await;
     let server = &setup.server;
-    let visitor = Visitor::new(server);
+    let guest = Guest::new(server);
     // One challenge allows five wrong codes, then it is spent.
-    let first = visitor.challenge(OWNER).await;
+    let first = guest.challenge(OWNER).await;
     for _ in 0..5 {
         assert_eq!(first.totp("000000").await.status, StatusCode::UNAUTHORIZED);
     }
@@ -316,19 +316,19 @@ async fn wrong_codes_are_limited_per_challenge_and_per_account(backend: Backend)
         .await
         .refused(StatusCode::UNAUTHORIZED, "challenge_expired");
     // New challenges do not reset the account's count: 10 in 15 minutes.
-    let second = visitor.challenge(OWNER).await;
+    let second = guest.challenge(OWNER).await;
     for _ in 0..5 {
         assert_eq!(second.totp("000000").await.status, StatusCode::UNAUTHORIZED);
     }
-    let third = visitor.challenge(OWNER).await;
+    let third = guest.challenge(OWNER).await;
     let answer = json!({"challenge_id": third.id, "method": "totp", "code": setup.code()});
-    let response = visitor.post_raw("/api/v1/sessions/mfa", answer).await;
+    let response = guest.post_raw("/api/v1/sessions/mfa", answer).await;
     assert!(response.headers().contains_key("retry-after"));
     Reply::read(response)
         .await
         .refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     server.advance(Duration::from_secs(15 * 60));
-    let fourth = visitor.challenge(OWNER).await;
+    let fourth = guest.challenge(OWNER).await;
     assert_eq!(fourth.totp(&setup.code()).await.status, StatusCode::CREATED);
 }
 
@@ -406,7 +406,7 @@ async fn step_up_by_code_uses_the_same_replay_guard(backend: Backend) {
         .await
         .refused(StatusCode::BAD_REQUEST, "invalid_code");
     // And a code used for step-up cannot sign in.
-    let challenge = Visitor::new(&setup.server).challenge(OWNER).await;
+    let challenge = Guest::new(&setup.server).challenge(OWNER).await;
     assert_eq!(challenge.totp(&code).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -474,10 +474,10 @@ fn data_encoding_base32(text: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_consecutive_wrong_codes_block_totp_until_a_success_elsewhere() {
     let setup = owner_with_totp(Backend::Sqlite).await;
-    let visitor = Visitor::new(&setup.server);
+    let guest = Guest::new(&setup.server);
     for _round in 0..10 {
         for _ in 0..2 {
-            let challenge = visitor.challenge(OWNER).await;
+            let challenge = guest.challenge(OWNER).await;
             for _ in 0..5 {
                 let reply = challenge.totp("000000").await;
                 assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -486,7 +486,7 @@ async fn a_hundred_consecutive_wrong_codes_block_totp_until_a_success_elsewhere(
         // Past the 15-minute window, so only the consecutive count remains.
         setup.server.advance(Duration::from_secs(15 * 60 + 1));
     }
-    let challenge = visitor.challenge(OWNER).await;
+    let challenge = guest.challenge(OWNER).await;
     let reply = challenge.totp(&setup.code()).await;
     reply.refused(StatusCode::FORBIDDEN, "totp_locked");
     assert!(

@@ -9,11 +9,11 @@ use crate::TestServer;
 use crate::softkey::SoftKey;
 
 /// Sends each request from a fresh client (no cookies), as a stranger would.
-pub struct Visitor<'a> {
+pub struct Guest<'a> {
     server: &'a TestServer,
 }
 
-impl<'a> Visitor<'a> {
+impl<'a> Guest<'a> {
     pub fn new(server: &'a TestServer) -> Self {
         Self { server }
     }
@@ -110,7 +110,7 @@ impl<'a> Challenge<'a> {
     /// Answers with a code of `method` (`totp` or `recovery_code`).
     pub async fn answer(&self, method: &str, code: &str) -> Reply {
         let body = json!({"challenge_id": self.id, "method": method, "code": code});
-        Visitor::new(self.server)
+        Guest::new(self.server)
             .post("/api/v1/sessions/mfa", body)
             .await
     }
@@ -126,14 +126,14 @@ impl<'a> Challenge<'a> {
     /// Starts the passkey answer: the options for the key.
     pub async fn webauthn_options(&self) -> Reply {
         let body = json!({"challenge_id": self.id});
-        Visitor::new(self.server)
+        Guest::new(self.server)
             .post("/api/v1/sessions/mfa/webauthn/options", body)
             .await
     }
 
     pub async fn webauthn(&self, credential: &Value) -> Reply {
         let body = json!({"challenge_id": self.id, "method": "webauthn", "credential": credential});
-        Visitor::new(self.server)
+        Guest::new(self.server)
             .post("/api/v1/sessions/mfa", body)
             .await
     }
