@@ -98,13 +98,8 @@ impl App {
                 .collect(),
             ..Reserve::default()
         };
-        let refusal = Refusal {
-            kind: EventKind::AttemptsThrottled,
-            account: None,
-            actor: Actor::Anonymous,
-        };
         // Every sign-up counts, whatever its outcome: the reservation is kept.
-        let _counted = self.reserve(reserve, refusal, ctx).await?;
+        let _counted = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
         match self.register(email, password, true, ctx).await {
             Ok(account) if account.role == Role::Owner => Ok(SignUp::Owner(account)),
             Ok(_) | Err(AppError::Conflict(_)) => Ok(SignUp::Requested),

@@ -47,6 +47,17 @@ pub(crate) struct Refusal {
     pub actor: Actor,
 }
 
+impl Refusal {
+    /// A refused attempt by someone not signed in, about no known account.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            kind: EventKind::AttemptsThrottled,
+            account: None,
+            actor: Actor::Anonymous,
+        }
+    }
+}
+
 /// A full counter: its key, its stable name, and the wait until it frees.
 struct Full {
     key: String,
