@@ -174,7 +174,7 @@ impl App {
             None => None,
         };
         Ok(NewAccount {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             email,
             role,
             password_hash,
@@ -195,7 +195,9 @@ impl App {
 
 fn email_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Conflict => AppError::Conflict("an account with this email already exists"),
+        StoreError::Conflict => {
+            AppError::Conflict("an account with this email already exists".into())
+        }
         other => other.into(),
     }
 }

@@ -5,7 +5,6 @@ use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{AuditEvent, Tx};
-use uuid::Uuid;
 
 use crate::{App, AppResult, RequestContext};
 
@@ -47,7 +46,7 @@ impl App {
         detail: Value,
     ) -> AuditEvent {
         AuditEvent {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             at: self.clock.now(),
             account_id: account,
             actor,

@@ -77,7 +77,7 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Attempt> {
         let now = self.clock.now();
-        let id = Uuid::now_v7();
+        let id = self.new_id();
         // One lock order for every request, so two reservations sharing
         // keys can never wait on each other.
         reserve.keys.sort_by(|a, b| a.key.cmp(&b.key));

@@ -15,7 +15,7 @@ use crate::{App, AppError, AppResult, RequestContext};
 /// How long an enrolment waits for its first code.
 const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// A generous bound on authenticators (confirmed and pending) per account.
-const MAX_PER_ACCOUNT: i64 = 20;
+const MAX_AUTHENTICATOR_APPS: i64 = 20;
 const DEFAULT_NAME: &str = "Authenticator app";
 
 /// A new, unconfirmed authenticator: what the person scans or types.
@@ -80,7 +80,7 @@ impl App {
         self.require_step_up(session)?;
         let name = FactorName::or_default(name, DEFAULT_NAME).map_err(bad_name)?;
         let now = self.clock.now();
-        let id = Uuid::now_v7();
+        let id = self.new_id();
         let secret = TotpSecret::generate().map_err(AppError::internal)?;
         let sealed = self
             .key
@@ -97,9 +97,10 @@ impl App {
         tx.lock_account(session.account_id).await?;
         tx.delete_expired_pending_totp(session.account_id, now)
             .await?;
-        if tx.count_live_totp(session.account_id, now).await? >= MAX_PER_ACCOUNT {
+        if tx.count_live_totp(session.account_id, now).await? >= MAX_AUTHENTICATOR_APPS {
             return Err(AppError::Conflict(
-                "an account can have at most 20 authenticator apps",
+                format!("an account can have at most {MAX_AUTHENTICATOR_APPS} authenticator apps")
+                    .into(),
             ));
         }
         tx.insert_totp(&TotpAuthenticator {

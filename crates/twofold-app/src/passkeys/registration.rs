@@ -13,6 +13,10 @@ use webauthn_rs::prelude::{
 use super::{AddedPasskey, DEFAULT_NAME, Kind, MAX_PASSKEYS, json_of, state_of};
 use crate::{App, AppError, AppResult, RequestContext};
 
+fn too_many_passkeys() -> AppError {
+    AppError::Conflict(format!("an account can have at most {MAX_PASSKEYS} passkeys").into())
+}
+
 impl App {
     /// Starts adding a passkey (step-up required).
     pub async fn start_passkey_registration(
@@ -31,9 +35,7 @@ impl App {
         // An early answer, before the person touches their key; the count
         // that holds is taken again under the account lock at the finish.
         if existing.len() as u64 >= MAX_PASSKEYS {
-            return Err(AppError::Conflict(
-                "an account can have at most 100 passkeys",
-            ));
+            return Err(too_many_passkeys());
         }
         let user = self.webauthn_user(account).await?;
         let exclude = existing.iter().map(|p| p.credential_id.clone()).collect();
@@ -116,7 +118,7 @@ impl App {
             .unwrap_or_default();
         let now = self.clock.now();
         let record = PasskeyRecord {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             account_id: session.account_id,
             credential_id: passkey.cred_id().to_vec(),
             credential: json_of(&passkey)?,
@@ -138,14 +140,12 @@ impl App {
         tx.lock_account(session.account_id).await?;
         let factors = tx.strong_factors(session.account_id).await?;
         if factors.passkeys >= MAX_PASSKEYS {
-            return Err(AppError::Conflict(
-                "an account can have at most 100 passkeys",
-            ));
+            return Err(too_many_passkeys());
         }
         let first = factors.adding_is_first();
         tx.insert_passkey(&record).await.map_err(|e| match e {
             twofold_store::StoreError::Conflict => {
-                AppError::Conflict("this passkey is already registered")
+                AppError::Conflict("this passkey is already registered".into())
             }
             other => other.into(),
         })?;

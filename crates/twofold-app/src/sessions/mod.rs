@@ -115,7 +115,7 @@ impl App {
         let now = self.clock.now();
         let user_agent = ctx.stored_user_agent();
         let new = NewSession {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             token_hash: token.hash(),
             account_id: account.id,
             aal,
