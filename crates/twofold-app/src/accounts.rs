@@ -91,13 +91,7 @@ impl App {
         // full password rules wait in the hashing queue: after counting).
         Email::parse(email)?;
         NewPassword::from_verified(password.clone())?;
-        let reserve = Reserve {
-            keys: ctx
-                .address_key(Counter::SignUpsPerAddress)
-                .into_iter()
-                .collect(),
-            ..Reserve::default()
-        };
+        let reserve = Reserve::per_address(Counter::SignUpsPerAddress, ctx);
         // Every sign-up counts, whatever its outcome: the reservation is kept.
         let _counted = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
         match self.register(email, password, true, ctx).await {

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod error;
 mod events;
+mod factors;
 mod hashing;
 mod key_check;
 mod mfa;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::throttle::{CounterKey, limits};
+use twofold_core::throttle::{Counter, CounterKey, limits};
 use twofold_core::token::TokenHash;
 use twofold_store::Tx;
 use uuid::Uuid;
@@ -45,6 +45,17 @@ pub(crate) struct Refusal {
     pub kind: EventKind,
     pub account: Option<AccountId>,
     pub actor: Actor,
+}
+
+impl Reserve<'_> {
+    /// One attempt of this client address on `counter` (nothing to count
+    /// for a client without an address).
+    pub(crate) fn per_address(counter: Counter, ctx: &RequestContext) -> Self {
+        Self {
+            keys: ctx.address_key(counter).into_iter().collect(),
+            ..Self::default()
+        }
+    }
 }
 
 impl Refusal {

@@ -26,13 +26,7 @@ impl App {
         &self,
         ctx: &RequestContext,
     ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
-        let reserve = Reserve {
-            keys: ctx
-                .address_key(Counter::PasskeyStartsPerAddress)
-                .into_iter()
-                .collect(),
-            ..Reserve::default()
-        };
+        let reserve = Reserve::per_address(Counter::PasskeyStartsPerAddress, ctx);
         // Every start counts, successful or not: the reservation is kept.
         let _counted = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
         let (options, state) = self

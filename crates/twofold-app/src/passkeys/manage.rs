@@ -1,11 +1,9 @@
 //! Renaming and removing passkeys.
 
-use serde_json::json;
-use twofold_core::audit::{Actor, EventKind};
-use twofold_core::factor::FactorName;
 use twofold_store::{PasskeyRecord, Session};
 use uuid::Uuid;
 
+use crate::factors::Factor;
 use crate::{App, AppError, AppResult, RequestContext};
 
 impl App {
@@ -17,27 +15,8 @@ impl App {
         name: &str,
         ctx: &RequestContext,
     ) -> AppResult<PasskeyRecord> {
-        self.require_step_up(session)?;
-        let name = FactorName::parse(name).map_err(|e| AppError::InvalidInput {
-            field: "name",
-            message: e.to_string(),
-        })?;
-        let mut tx = self.store.begin().await?;
-        if !tx
-            .rename_passkey(session.account_id, id, name.as_str())
-            .await?
-        {
-            return Err(AppError::NotFound("no such passkey"));
-        }
-        let event = self.event(
-            EventKind::PasskeyRenamed,
-            Some(session.account_id),
-            Actor::Myself,
-            ctx,
-            json!({ "passkey_id": id, "name": name.as_str() }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
+        self.rename_factor(session, Factor::Passkey, id, name, ctx)
+            .await?;
         self.store
             .passkeys(session.account_id)
             .await?
@@ -55,26 +34,7 @@ impl App {
         confirm_last: bool,
         ctx: &RequestContext,
     ) -> AppResult<()> {
-        self.require_step_up(session)?;
-        let account = session.account_id;
-        let mut tx = self.store.begin().await?;
-        tx.lock_account(account).await?;
-        let before = tx.strong_factors(account).await?;
-        if !tx.delete_passkey(account, id).await? {
-            return Err(AppError::NotFound("no such passkey"));
-        }
-        let was_last = self
-            .strong_factor_removed(&mut *tx, account, before, confirm_last)
-            .await?;
-        let event = self.event(
-            EventKind::PasskeyRemoved,
-            Some(account),
-            Actor::Myself,
-            ctx,
-            json!({ "passkey_id": id, "mfa_now_off": was_last }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        self.remove_factor(session, Factor::Passkey, id, confirm_last, ctx)
+            .await
     }
 }

@@ -1,7 +1,7 @@
 //! Adding a passkey: the options for the browser, then its credential.
 
 use serde_json::{Value, json};
-use twofold_core::audit::{Actor, EventKind};
+use twofold_core::audit::EventKind;
 use twofold_core::factor::FactorName;
 use twofold_core::token::SessionToken;
 use twofold_store::{PasskeyRecord, Session};
@@ -11,6 +11,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::{AddedPasskey, DEFAULT_NAME, Kind, MAX_PASSKEYS, json_of, state_of};
+use crate::factors::{final_name, invalid_name};
 use crate::{App, AppError, AppResult, RequestContext};
 
 fn too_many_passkeys() -> AppError {
@@ -25,11 +26,7 @@ impl App {
         name: Option<&str>,
     ) -> AppResult<(SessionToken, CreationChallengeResponse)> {
         self.require_step_up(session)?;
-        let name =
-            FactorName::or_default(name, DEFAULT_NAME).map_err(|e| AppError::InvalidInput {
-                field: "name",
-                message: e.to_string(),
-            })?;
+        let name = FactorName::or_default(name, DEFAULT_NAME).map_err(invalid_name)?;
         let account = session.account_id;
         let existing = self.store.passkeys(account).await?;
         // An early answer, before the person touches their key; the count
@@ -81,19 +78,8 @@ impl App {
         {
             return Err(AppError::CeremonyExpired);
         }
-        let name = match name.filter(|n| !n.trim().is_empty()) {
-            Some(n) => FactorName::parse(n)
-                .map_err(|e| AppError::InvalidInput {
-                    field: "name",
-                    message: e.to_string(),
-                })?
-                .as_str()
-                .to_owned(),
-            None => ceremony
-                .name
-                .clone()
-                .unwrap_or_else(|| DEFAULT_NAME.to_owned()),
-        };
+        let started = ceremony.name.clone();
+        let name = final_name(name, started.unwrap_or_else(|| DEFAULT_NAME.to_owned()))?;
         let state: PasskeyRegistration = state_of(&ceremony)?;
         let passkey = self
             .rp()?
@@ -149,33 +135,21 @@ impl App {
             }
             other => other.into(),
         })?;
-        let revoked = if first {
-            self.end_weaker_sessions(&mut *tx, session).await?
-        } else {
-            0
-        };
-        let event = self.event(
-            EventKind::PasskeyAdded,
-            Some(session.account_id),
-            Actor::Myself,
-            ctx,
-            json!({
-                "passkey_id": record.id,
-                "name": record.name,
-                "synced": record.backup_state,
-                "mfa_now_on": first,
-                "other_sessions_revoked": revoked,
-            }),
-        );
-        self.audit(&mut *tx, event).await?;
-        let recovery_codes = if first {
-            Some(
-                self.write_sheet(&mut *tx, session.account_id, Actor::Myself, ctx)
-                    .await?,
+        let detail = json!({
+            "passkey_id": record.id,
+            "name": record.name,
+            "synced": record.backup_state,
+        });
+        let recovery_codes = self
+            .strong_factor_added(
+                &mut *tx,
+                session,
+                first,
+                EventKind::PasskeyAdded,
+                detail,
+                ctx,
             )
-        } else {
-            None
-        };
+            .await?;
         tx.commit().await?;
         Ok(AddedPasskey {
             passkey: record,

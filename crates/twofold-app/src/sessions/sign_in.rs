@@ -115,13 +115,7 @@ impl App {
         credential: &PublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<crate::IssuedSession> {
-        let reserve = Reserve {
-            keys: ctx
-                .address_key(Counter::PasskeyFailuresPerAddress)
-                .into_iter()
-                .collect(),
-            ..Reserve::default()
-        };
+        let reserve = Reserve::per_address(Counter::PasskeyFailuresPerAddress, ctx);
         let attempt = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
         let (account_id, record, result) = self
             .verify_passwordless(ceremony_id, credential, ctx)
