@@ -124,14 +124,14 @@ impl App {
             new.role = Role::Member;
             tx.insert_account(&new).await.map_err(email_taken)?;
         }
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            new.id,
             EventKind::AccountCreated,
-            Some(new.id),
-            Actor::Myself,
             ctx,
             json!({ "role": new.role }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(self.created(new))
     }

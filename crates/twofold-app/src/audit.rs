@@ -69,6 +69,19 @@ impl App {
         Ok(tx.insert_event(&event).await?)
     }
 
+    /// Audits, inside `tx`, a change the account's own person made.
+    pub(crate) async fn audit_own(
+        &self,
+        tx: &mut dyn Tx,
+        account: AccountId,
+        kind: EventKind,
+        ctx: &RequestContext,
+        detail: Value,
+    ) -> AppResult<()> {
+        let event = self.event(kind, Some(account), Actor::Myself, ctx, detail);
+        self.audit(tx, event).await
+    }
+
     /// Records a standalone event (e.g. a failed attempt, whose count the
     /// reservation already holds) in a transaction of its own.
     pub(crate) async fn record_event(&self, event: AuditEvent) -> AppResult<()> {

@@ -98,8 +98,8 @@ impl App {
             return Err(factor.missing());
         }
         let detail = factor.detail(id, json!({ "name": name.as_str() }));
-        let event = self.event(factor.renamed(), Some(account), Actor::Myself, ctx, detail);
-        self.audit(&mut *tx, event).await?;
+        self.audit_own(&mut *tx, account, factor.renamed(), ctx, detail)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -136,8 +136,8 @@ impl App {
                 .strong_factor_removed(&mut *tx, account, before, confirm_last)
                 .await?;
         let detail = factor.detail(id, json!({ "mfa_now_off": was_last }));
-        let event = self.event(factor.removed(), Some(account), Actor::Myself, ctx, detail);
-        self.audit(&mut *tx, event).await?;
+        self.audit_own(&mut *tx, account, factor.removed(), ctx, detail)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -162,8 +162,8 @@ impl App {
         };
         detail["mfa_now_on"] = json!(first);
         detail["other_sessions_revoked"] = json!(revoked);
-        let event = self.event(kind, Some(session.account_id), Actor::Myself, ctx, detail);
-        self.audit(tx, event).await?;
+        self.audit_own(tx, session.account_id, kind, ctx, detail)
+            .await?;
         if !first {
             return Ok(None);
         }

@@ -88,14 +88,14 @@ impl App {
             + tx.delete_all_passkeys(session.account_id).await?;
         tx.delete_recovery_codes(session.account_id).await?;
         tx.reset_totp_failures(session.account_id).await?;
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::MfaDisabled,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "by": "self", "factors_removed": removed }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

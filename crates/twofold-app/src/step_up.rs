@@ -78,11 +78,7 @@ impl App {
         if let Proof::Totp(code) = &proof {
             validate_code(code)?;
         }
-        let refusal = Refusal {
-            kind: EventKind::AttemptsThrottled,
-            account: Some(session.account_id),
-            actor: Actor::Myself,
-        };
+        let refusal = Refusal::signed_in(session.account_id);
         let reserve = self.step_up_reserve(session, &proof, ctx);
         let attempt = self.reserve(reserve, refusal, ctx).await?;
         let checked = match proof {
@@ -234,14 +230,14 @@ impl App {
     ) -> AppResult<Timestamp> {
         let until = self.clock.now().plus(self.policy.step_up_window);
         tx.set_privileged_until(session.id, until).await?;
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::ReauthSucceeded,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "method": method.as_str() }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(until)
     }

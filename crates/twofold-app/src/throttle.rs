@@ -59,6 +59,15 @@ impl Reserve<'_> {
 }
 
 impl Refusal {
+    /// A refused attempt of a signed-in person on their own account.
+    pub(crate) fn signed_in(account: AccountId) -> Self {
+        Self {
+            kind: EventKind::AttemptsThrottled,
+            account: Some(account),
+            actor: Actor::Myself,
+        }
+    }
+
     /// A refused attempt by someone not signed in, about no known account.
     pub(crate) fn anonymous() -> Self {
         Self {

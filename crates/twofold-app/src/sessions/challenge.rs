@@ -196,14 +196,14 @@ impl App {
                 .recovery_status_in_tx(account.id)
                 .await?
                 .map_or(0, |s| s.remaining);
-            let event = self.event(
+            self.audit_own(
+                &mut *tx,
+                account.id,
                 EventKind::RecoveryCodeUsed,
-                Some(account.id),
-                Actor::Myself,
                 ctx,
                 json!({ "remaining": left }),
-            );
-            self.audit(&mut *tx, event).await?;
+            )
+            .await?;
             Some(left)
         } else {
             None

@@ -2,7 +2,7 @@
 //! account's list, revoking, signing out, and sweeping expired rows.
 
 use serde_json::json;
-use twofold_core::audit::{Actor, EventKind};
+use twofold_core::audit::EventKind;
 use twofold_core::session::{TOUCH_INTERVAL, should_touch};
 use twofold_core::token::SessionToken;
 use twofold_store::Session;
@@ -75,14 +75,14 @@ impl App {
         if !tx.delete_session(session.account_id, id).await? {
             return Err(AppError::NotFound("no such session"));
         }
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::SessionRevoked,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "session_id": id }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -98,14 +98,14 @@ impl App {
             .delete_other_sessions(session.account_id, session.id)
             .await?;
         if count > 0 {
-            let event = self.event(
+            self.audit_own(
+                &mut *tx,
+                session.account_id,
                 EventKind::SessionRevoked,
-                Some(session.account_id),
-                Actor::Myself,
                 ctx,
                 json!({ "others": count }),
-            );
-            self.audit(&mut *tx, event).await?;
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(count)

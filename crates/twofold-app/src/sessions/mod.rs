@@ -13,7 +13,7 @@ pub use challenge::MfaProof;
 
 use serde_json::json;
 use twofold_core::Timestamp;
-use twofold_core::audit::{Actor, EventKind};
+use twofold_core::audit::EventKind;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::SessionToken;
 use twofold_store::{Account, NewSession, Session, Tx};
@@ -90,14 +90,14 @@ impl App {
         if let Some(passkey) = how.passkey {
             detail["passkey_id"] = json!(passkey);
         }
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            account.id,
             EventKind::SignInSucceeded,
-            Some(account.id),
-            Actor::Myself,
             ctx,
             detail,
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(issued)
     }
