@@ -43,6 +43,28 @@ impl MfaProof {
         }
     }
 
+    /// What this proof reserves: one of the challenge's tries, and for codes
+    /// one of the account's (a passkey cannot be guessed).
+    fn reserve<'a>(&self, account: AccountId, challenge: &'a TokenHash) -> Reserve<'a> {
+        Reserve {
+            keys: match self {
+                MfaProof::Webauthn(_) => Vec::new(),
+                _ => code_keys(account),
+            },
+            challenge: Some(challenge),
+            consecutive_totp: matches!(self, MfaProof::Totp(_)).then_some(account),
+        }
+    }
+
+    /// How the new session records this proof.
+    fn amr(&self) -> Amr {
+        match self {
+            MfaProof::Totp(_) => Amr::Otp,
+            MfaProof::RecoveryCode(_) => Amr::Rc,
+            MfaProof::Webauthn(_) => Amr::Hwk,
+        }
+    }
+
     fn method(&self) -> Method {
         match self {
             MfaProof::Totp(_) => Method::Totp,
@@ -106,78 +128,23 @@ impl App {
         let account = self.account(challenge.account_id).await?;
         // A malformed code is a typing error, not a try.
         proof.validate()?;
-        let method = proof.method();
-        let reserve = Reserve {
-            keys: match proof {
-                MfaProof::Webauthn(_) => Vec::new(),
-                _ => code_keys(account.id),
-            },
-            challenge: Some(&hash),
-            consecutive_totp: matches!(proof, MfaProof::Totp(_)).then_some(account.id),
-        };
         let refusal = Refusal {
             kind: EventKind::AttemptsThrottled,
             account: Some(account.id),
             actor: Actor::Anonymous,
         };
-        let attempt = self.reserve(reserve, refusal, ctx).await?;
-        // Everything read from the pool is read before the transaction.
-        let authenticators = match proof {
-            MfaProof::Totp(_) => self.confirmed_totp(account.id).await?,
-            _ => Vec::new(),
-        };
-        let passkey = match &proof {
-            MfaProof::Webauthn(credential) => {
-                let verified = self
-                    .verify_account_assertion(
-                        Kind::Mfa,
-                        challenge_id.expose(),
-                        account.id,
-                        None,
-                        credential,
-                        ctx,
-                    )
-                    .await;
-                match verified {
-                    Ok(verified) => Some(verified),
-                    Err(e) => {
-                        self.end_spent_challenge(&attempt, &hash).await?;
-                        return Err(e);
-                    }
-                }
-            }
-            _ => None,
-        };
-        let mut tx = self.store.begin().await?;
-        let (outcome, amr) = match &proof {
-            MfaProof::Webauthn(_) => {
-                if let Some((record, result)) = &passkey {
-                    self.record_passkey_use(&mut *tx, record, result, now)
-                        .await?;
-                }
-                (CodeCheck::Accepted, Amr::Hwk)
-            }
-            MfaProof::Totp(code) => (
-                self.check_totp(&mut *tx, account.id, &authenticators, code)
-                    .await?,
-                Amr::Otp,
-            ),
-            MfaProof::RecoveryCode(code) => {
-                let used = self.use_recovery_code(&mut *tx, account.id, code).await?;
-                let outcome = if used {
-                    CodeCheck::Accepted
-                } else {
-                    CodeCheck::Wrong
-                };
-                (outcome, Amr::Rc)
-            }
-        };
+        let attempt = self
+            .reserve(proof.reserve(account.id, &hash), refusal, ctx)
+            .await?;
+        let (mut tx, outcome) = self
+            .check_second_factor(&proof, &challenge_id, account.id, &attempt, ctx)
+            .await?;
         if !matches!(outcome, CodeCheck::Accepted) {
             drop(tx);
             let failure = CodeFailure {
                 kind: EventKind::MfaChallengeFailed,
                 actor: Actor::Anonymous,
-                method,
+                method: proof.method(),
                 replayed: matches!(outcome, CodeCheck::Replayed),
             };
             self.code_failed(account.id, Some(&hash), attempt, failure, ctx)
@@ -191,26 +158,15 @@ impl App {
         self.release(&mut *tx, attempt).await?;
         // Any method succeeding lifts the consecutive TOTP count.
         tx.reset_totp_failures(account.id).await?;
-        let recovery_codes_left = if amr == Amr::Rc {
-            let left = tx
-                .recovery_status_in_tx(account.id)
-                .await?
-                .map_or(0, |s| s.remaining);
-            self.audit_own(
-                &mut *tx,
-                account.id,
-                EventKind::RecoveryCodeUsed,
-                ctx,
-                json!({ "remaining": left }),
-            )
-            .await?;
-            Some(left)
-        } else {
-            None
+        let recovery_codes_left = match proof {
+            MfaProof::RecoveryCode(_) => {
+                Some(self.recovery_code_used(&mut *tx, account.id, ctx).await?)
+            }
+            _ => None,
         };
         let how = SignedInWith {
             aal: Aal::Two,
-            amr: vec![Amr::Pwd, amr],
+            amr: vec![Amr::Pwd, proof.amr()],
             remember: challenge.remember_me && self.policy.remember_me_with_mfa,
             passkey: None,
         };
@@ -219,6 +175,84 @@ impl App {
             recovery_codes_left,
             ..issued
         })
+    }
+
+    /// Checks the second factor; on success its use (a TOTP step, a recovery
+    /// code, a passkey's counter) is recorded in the returned transaction.
+    /// Everything read from the pool is read before that transaction begins.
+    async fn check_second_factor(
+        &self,
+        proof: &MfaProof,
+        challenge_id: &SessionToken,
+        account: AccountId,
+        attempt: &Attempt,
+        ctx: &RequestContext,
+    ) -> AppResult<(Box<dyn Tx>, CodeCheck)> {
+        match proof {
+            MfaProof::Webauthn(credential) => {
+                let verified = self
+                    .verify_account_assertion(
+                        Kind::Mfa,
+                        challenge_id.expose(),
+                        account,
+                        None,
+                        credential,
+                        ctx,
+                    )
+                    .await;
+                let (record, result) = match verified {
+                    Ok(verified) => verified,
+                    Err(e) => {
+                        self.end_spent_challenge(attempt, &challenge_id.hash())
+                            .await?;
+                        return Err(e);
+                    }
+                };
+                let mut tx = self.store.begin().await?;
+                self.record_passkey_use(&mut *tx, &record, &result, self.clock.now())
+                    .await?;
+                Ok((tx, CodeCheck::Accepted))
+            }
+            MfaProof::Totp(code) => {
+                let authenticators = self.confirmed_totp(account).await?;
+                let mut tx = self.store.begin().await?;
+                let outcome = self
+                    .check_totp(&mut *tx, account, &authenticators, code)
+                    .await?;
+                Ok((tx, outcome))
+            }
+            MfaProof::RecoveryCode(code) => {
+                let mut tx = self.store.begin().await?;
+                let outcome = if self.use_recovery_code(&mut *tx, account, code).await? {
+                    CodeCheck::Accepted
+                } else {
+                    CodeCheck::Wrong
+                };
+                Ok((tx, outcome))
+            }
+        }
+    }
+
+    /// Audits a recovery code just used inside `tx`; how many are left.
+    async fn recovery_code_used(
+        &self,
+        tx: &mut dyn Tx,
+        account: AccountId,
+        ctx: &RequestContext,
+    ) -> AppResult<i64> {
+        let left = tx
+            .recovery_status_in_tx(account)
+            .await?
+            .map_or(0, |s| s.remaining);
+        self.audit_own(
+            tx,
+            account,
+            EventKind::RecoveryCodeUsed,
+            ctx,
+            json!({ "remaining": left }),
+        )
+        .await?;
+        Ok(left)
     }
 
     /// A failed try used the challenge's last attempt: the challenge ends.
