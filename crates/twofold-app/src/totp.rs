@@ -18,6 +18,9 @@ const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60)
 /// A generous bound on authenticators (confirmed and pending) per account.
 const MAX_AUTHENTICATOR_APPS: i64 = 20;
 const DEFAULT_NAME: &str = "Authenticator app";
+/// One answer for an enrolment that is not pending (any more), or not this
+/// session's.
+const NO_PENDING: &str = "no such pending authenticator; it may have expired";
 
 /// A new, unconfirmed authenticator: what the person scans or types.
 #[derive(Debug)]
@@ -149,9 +152,7 @@ impl App {
                     && t.pending_until.is_some_and(|u| u > now)
                     && t.pending_session_id == Some(session.id)
             })
-            .ok_or(AppError::NotFound(
-                "no such pending authenticator; it may have expired",
-            ))
+            .ok_or(AppError::NotFound(NO_PENDING))
     }
 
     fn pending_view(
@@ -210,9 +211,7 @@ impl App {
             .confirm_totp(session.account_id, session.id, id, &name, step, now)
             .await?
         {
-            return Err(AppError::NotFound(
-                "no such pending authenticator; it may have expired",
-            ));
+            return Err(AppError::NotFound(NO_PENDING));
         }
         let detail = json!({ "authenticator_id": id, "name": name });
         let recovery_codes = self
