@@ -91,20 +91,9 @@ impl App {
         // full password rules wait in the hashing queue: after counting).
         Email::parse(email)?;
         NewPassword::from_verified(password.clone())?;
-        let reserve = Reserve {
-            keys: ctx
-                .address_key(Counter::SignUpsPerAddress)
-                .into_iter()
-                .collect(),
-            ..Reserve::default()
-        };
-        let refusal = Refusal {
-            kind: EventKind::AttemptsThrottled,
-            account: None,
-            actor: Actor::Anonymous,
-        };
+        let reserve = Reserve::per_address(Counter::SignUpsPerAddress, ctx);
         // Every sign-up counts, whatever its outcome: the reservation is kept.
-        let _counted = self.reserve(reserve, refusal, ctx).await?;
+        let _counted = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
         match self.register(email, password, true, ctx).await {
             Ok(account) if account.role == Role::Owner => Ok(SignUp::Owner(account)),
             Ok(_) | Err(AppError::Conflict(_)) => Ok(SignUp::Requested),
@@ -135,14 +124,14 @@ impl App {
             new.role = Role::Member;
             tx.insert_account(&new).await.map_err(email_taken)?;
         }
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            new.id,
             EventKind::AccountCreated,
-            Some(new.id),
-            Actor::Myself,
             ctx,
             json!({ "role": new.role }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(self.created(new))
     }
@@ -179,7 +168,7 @@ impl App {
             None => None,
         };
         Ok(NewAccount {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             email,
             role,
             password_hash,
@@ -200,7 +189,9 @@ impl App {
 
 fn email_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Conflict => AppError::Conflict("an account with this email already exists"),
+        StoreError::Conflict => {
+            AppError::Conflict("an account with this email already exists".into())
+        }
         other => other.into(),
     }
 }

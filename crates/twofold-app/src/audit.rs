@@ -5,7 +5,6 @@ use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{AuditEvent, Tx};
-use uuid::Uuid;
 
 use crate::{App, AppResult, RequestContext};
 
@@ -47,7 +46,7 @@ impl App {
         detail: Value,
     ) -> AuditEvent {
         AuditEvent {
-            id: Uuid::now_v7(),
+            id: self.new_id(),
             at: self.clock.now(),
             account_id: account,
             actor,
@@ -68,6 +67,19 @@ impl App {
             "audit"
         );
         Ok(tx.insert_event(&event).await?)
+    }
+
+    /// Audits, inside `tx`, a change the account's own person made.
+    pub(crate) async fn audit_own(
+        &self,
+        tx: &mut dyn Tx,
+        account: AccountId,
+        kind: EventKind,
+        ctx: &RequestContext,
+        detail: Value,
+    ) -> AppResult<()> {
+        let event = self.event(kind, Some(account), Actor::Myself, ctx, detail);
+        self.audit(tx, event).await
     }
 
     /// Records a standalone event (e.g. a failed attempt, whose count the

@@ -1,6 +1,7 @@
 //! The one error type of the use cases. Each variant is something the caller
 //! can act on; the HTTP layer maps each to a status and a stable code.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use twofold_core::email::EmailError;
@@ -69,7 +70,7 @@ pub enum AppError {
     NotFound(&'static str),
     /// The change conflicts with existing state (e.g. an email in use).
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(Cow<'static, str>),
     /// Too many attempts; try again after the given time.
     #[error("too many attempts; try again later")]
     RateLimited { retry_after: Duration },

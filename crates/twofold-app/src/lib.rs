@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod error;
 mod events;
+mod factors;
 mod hashing;
 mod key_check;
 mod mfa;
@@ -18,13 +19,14 @@ mod step_up;
 mod throttle;
 mod totp;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use twofold_core::Clock;
 use twofold_core::key::ServerKey;
 use twofold_core::session::SessionLifetimes;
 use twofold_store::Store;
+use uuid::ContextV7;
 
 pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
@@ -136,6 +138,16 @@ impl App {
 
     pub fn now(&self) -> twofold_core::Timestamp {
         self.clock.now()
+    }
+
+    /// A new time-ordered (v7) id. Its time is the injected clock's, like
+    /// every other time the use cases record; the rest is random, and ids
+    /// made in the same second still sort in the order they were made.
+    pub(crate) fn new_id(&self) -> uuid::Uuid {
+        /// Shared by every `App` in the process, as `Uuid::now_v7` shares its own.
+        static ORDER: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+        let seconds = u64::try_from(self.clock.now().unix()).unwrap_or(0);
+        uuid::Uuid::new_v7(uuid::Timestamp::from_unix(&ORDER, seconds, 0))
     }
 
     /// Is the database reachable? (`/readyz`)

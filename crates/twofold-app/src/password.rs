@@ -3,6 +3,7 @@
 use secrecy::SecretString;
 use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::factor::Method;
 use twofold_store::Session;
 
 use crate::throttle::{Refusal, Reserve};
@@ -24,11 +25,7 @@ impl App {
             keys: self.step_up_keys(session, ctx),
             ..Reserve::default()
         };
-        let refusal = Refusal {
-            kind: EventKind::AttemptsThrottled,
-            account: Some(session.account_id),
-            actor: Actor::Myself,
-        };
+        let refusal = Refusal::signed_in(session.account_id);
         let attempt = self.reserve(reserve, refusal, ctx).await?;
         let matched = self.password_matches(session, current).await;
         let (attempt, matched) = self.unless_failed(attempt, matched).await?;
@@ -38,7 +35,7 @@ impl App {
                 Some(session.account_id),
                 Actor::Myself,
                 ctx,
-                json!({ "method": "password", "during": "password change" }),
+                json!({ "method": Method::Password.as_str(), "during": "password change" }),
             );
             self.record_event(event).await?;
             return Err(AppError::WrongProof);
@@ -65,14 +62,14 @@ impl App {
             .await?;
         // Sign-ins waiting for a second factor got past the old password.
         tx.delete_mfa_challenges_of(session.account_id).await?;
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::PasswordChanged,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "other_sessions_revoked": revoked }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(revoked)
     }

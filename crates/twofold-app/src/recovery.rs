@@ -72,6 +72,14 @@ impl App {
 
     /// "Disable two-factor authentication": every factor and the sheet go at
     /// once (step-up required).
+    ///
+    /// Unlike removing the last factor one at a time (which needs
+    /// `confirm_last`), this asks for no further confirmation, by decision:
+    /// turning MFA off is the whole, explicit intent of this call, where a
+    /// removal may turn it off only as a side effect the person did not
+    /// foresee; and the call already demands a fresh step-up. The page
+    /// asks its own "are you sure" before calling; `DELETE /api/v1/me/mfa`
+    /// does not, and must keep answering as it does.
     pub async fn disable_mfa(&self, session: &Session, ctx: &RequestContext) -> AppResult<()> {
         self.require_step_up(session)?;
         let mut tx = self.store.begin().await?;
@@ -80,14 +88,14 @@ impl App {
             + tx.delete_all_passkeys(session.account_id).await?;
         tx.delete_recovery_codes(session.account_id).await?;
         tx.reset_totp_failures(session.account_id).await?;
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::MfaDisabled,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "by": "self", "factors_removed": removed }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

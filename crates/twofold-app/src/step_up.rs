@@ -10,6 +10,7 @@ use twofold_core::password::Verification;
 use twofold_core::session::is_privileged;
 use twofold_core::throttle::{Counter, CounterKey};
 use twofold_store::{Session, Tx};
+use webauthn_rs::prelude::PublicKeyCredential;
 
 use crate::audit::{code_keys, password_keys};
 use crate::passkeys::Kind;
@@ -40,6 +41,14 @@ impl Proof {
     }
 }
 
+/// What checking a proof found; the reserved attempt travels with it.
+enum Checked {
+    /// The proof holds: the window opens in `tx`.
+    Held { tx: Box<dyn Tx>, attempt: Attempt },
+    /// A wrong proof (or a replayed code), already counted by `attempt`.
+    Failed { attempt: Attempt, replayed: bool },
+}
+
 /// The session's count of step-up tries.
 fn session_key(session: &Session) -> CounterKey {
     Counter::StepUpPerSession.key(session.id)
@@ -66,21 +75,61 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Timestamp> {
         let method = proof.method();
-        let account = session.account_id;
         if let Proof::Totp(code) = &proof {
             validate_code(code)?;
         }
-        let reserve = match &proof {
+        let refusal = Refusal::signed_in(session.account_id);
+        let reserve = self.step_up_reserve(session, &proof, ctx);
+        let attempt = self.reserve(reserve, refusal, ctx).await?;
+        let checked = match proof {
+            Proof::Password(password) => self.check_password(session, password, attempt).await?,
+            Proof::Totp(code) => self.check_step_up_code(session, &code, attempt).await?,
+            Proof::Webauthn {
+                ceremony_id,
+                credential,
+            } => {
+                self.check_step_up_passkey(session, &ceremony_id, &credential, attempt, ctx)
+                    .await?
+            }
+        };
+        match checked {
+            Checked::Held { mut tx, attempt } => {
+                self.release(&mut *tx, attempt).await?;
+                self.window_opened(tx, session, method, ctx).await
+            }
+            Checked::Failed { attempt, replayed } => {
+                let failure = CodeFailure {
+                    kind: EventKind::ReauthFailed,
+                    actor: Actor::Myself,
+                    method,
+                    replayed,
+                };
+                self.code_failed(session.account_id, None, attempt, failure, ctx)
+                    .await?;
+                Err(AppError::WrongProof)
+            }
+        }
+    }
+
+    /// What a proof reserves: the session's count, plus the account's
+    /// password or code counts (a passkey cannot be guessed).
+    fn step_up_reserve(
+        &self,
+        session: &Session,
+        proof: &Proof,
+        ctx: &RequestContext,
+    ) -> Reserve<'static> {
+        match proof {
             Proof::Password(_) => Reserve {
                 keys: self.step_up_keys(session, ctx),
                 ..Reserve::default()
             },
             Proof::Totp(_) => {
-                let mut keys = code_keys(account);
+                let mut keys = code_keys(session.account_id);
                 keys.push(session_key(session));
                 Reserve {
                     keys,
-                    consecutive_totp: Some(account),
+                    consecutive_totp: Some(session.account_id),
                     ..Reserve::default()
                 }
             }
@@ -88,96 +137,87 @@ impl App {
                 keys: vec![session_key(session)],
                 ..Reserve::default()
             },
-        };
-        let refusal = Refusal {
-            kind: EventKind::AttemptsThrottled,
-            account: Some(account),
-            actor: Actor::Myself,
-        };
-        let attempt = self.reserve(reserve, refusal, ctx).await?;
-        let failed = |replayed: bool| CodeFailure {
-            kind: EventKind::ReauthFailed,
-            actor: Actor::Myself,
-            method,
-            replayed,
-        };
-        // On success, the transaction the window is opened in.
-        let mut tx = match proof {
-            Proof::Webauthn {
-                ceremony_id,
-                credential,
-            } => {
-                let verified = self
-                    .verify_account_assertion(
-                        Kind::Reauth,
-                        &ceremony_id,
-                        account,
-                        Some(session.id),
-                        &credential,
-                        ctx,
-                    )
-                    .await;
-                match verified {
-                    Ok((record, result)) => {
-                        let mut tx = self.store.begin().await?;
-                        self.record_passkey_use(&mut *tx, &record, &result, self.clock.now())
-                            .await?;
-                        tx
-                    }
-                    Err(AppError::PasskeyRejected) => {
-                        self.code_failed(account, None, attempt, failed(false), ctx)
-                            .await?;
-                        return Err(AppError::WrongProof);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Proof::Password(password) => {
-                let matched = self.password_matches(session, password).await;
-                let (attempt_back, matched) = self.unless_failed(attempt, matched).await?;
-                if !matched {
-                    self.code_failed(account, None, attempt_back, failed(false), ctx)
-                        .await?;
-                    return Err(AppError::WrongProof);
-                }
-                return self.open_window(session, attempt_back, method, ctx).await;
-            }
-            Proof::Totp(code) => {
-                let authenticators = self.confirmed_totp(account).await?;
-                let mut tx = self.store.begin().await?;
-                match self
-                    .check_totp(&mut *tx, account, &authenticators, &code)
-                    .await?
-                {
-                    CodeCheck::Accepted => {
-                        tx.reset_totp_failures(account).await?;
-                        tx
-                    }
-                    outcome => {
-                        drop(tx);
-                        let replayed = matches!(outcome, CodeCheck::Replayed);
-                        self.code_failed(account, None, attempt, failed(replayed), ctx)
-                            .await?;
-                        return Err(AppError::WrongProof);
-                    }
-                }
-            }
-        };
-        self.release(&mut *tx, attempt).await?;
-        self.window_opened(tx, session, method, ctx).await
+        }
     }
 
-    /// Opens the window after a proof checked outside any transaction.
-    async fn open_window(
+    async fn check_password(
         &self,
         session: &Session,
+        password: SecretString,
         attempt: Attempt,
-        method: Method,
-        ctx: &RequestContext,
-    ) -> AppResult<Timestamp> {
+    ) -> AppResult<Checked> {
+        let matched = self.password_matches(session, password).await;
+        let (attempt, matched) = self.unless_failed(attempt, matched).await?;
+        if !matched {
+            return Ok(Checked::Failed {
+                attempt,
+                replayed: false,
+            });
+        }
+        let tx = self.store.begin().await?;
+        Ok(Checked::Held { tx, attempt })
+    }
+
+    /// A code from any of the account's authenticator apps; its step is used
+    /// up in the transaction the window opens in.
+    async fn check_step_up_code(
+        &self,
+        session: &Session,
+        code: &str,
+        attempt: Attempt,
+    ) -> AppResult<Checked> {
+        let account = session.account_id;
+        let authenticators = self.confirmed_totp(account).await?;
         let mut tx = self.store.begin().await?;
-        self.release(&mut *tx, attempt).await?;
-        self.window_opened(tx, session, method, ctx).await
+        match self
+            .check_totp(&mut *tx, account, &authenticators, code)
+            .await?
+        {
+            CodeCheck::Accepted => {
+                tx.reset_totp_failures(account).await?;
+                Ok(Checked::Held { tx, attempt })
+            }
+            outcome => Ok(Checked::Failed {
+                attempt,
+                replayed: matches!(outcome, CodeCheck::Replayed),
+            }),
+        }
+    }
+
+    /// A passkey assertion for this session's step-up ceremony. Only a
+    /// rejected assertion is a failed proof; an expired ceremony or an
+    /// unknown credential is answered as such.
+    async fn check_step_up_passkey(
+        &self,
+        session: &Session,
+        ceremony_id: &str,
+        credential: &PublicKeyCredential,
+        attempt: Attempt,
+        ctx: &RequestContext,
+    ) -> AppResult<Checked> {
+        let verified = self
+            .verify_account_assertion(
+                Kind::Reauth,
+                ceremony_id,
+                session.account_id,
+                Some(session.id),
+                credential,
+                ctx,
+            )
+            .await;
+        match verified {
+            Ok((record, result)) => {
+                let mut tx = self.store.begin().await?;
+                self.record_passkey_use(&mut *tx, &record, &result, self.clock.now())
+                    .await?;
+                Ok(Checked::Held { tx, attempt })
+            }
+            Err(AppError::PasskeyRejected) => Ok(Checked::Failed {
+                attempt,
+                replayed: false,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens the window inside `tx`, audits it and commits.
@@ -190,14 +230,14 @@ impl App {
     ) -> AppResult<Timestamp> {
         let until = self.clock.now().plus(self.policy.step_up_window);
         tx.set_privileged_until(session.id, until).await?;
-        let event = self.event(
+        self.audit_own(
+            &mut *tx,
+            session.account_id,
             EventKind::ReauthSucceeded,
-            Some(session.account_id),
-            Actor::Myself,
             ctx,
             json!({ "method": method.as_str() }),
-        );
-        self.audit(&mut *tx, event).await?;
+        )
+        .await?;
         tx.commit().await?;
         Ok(until)
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::throttle::{CounterKey, limits};
+use twofold_core::throttle::{Counter, CounterKey, limits};
 use twofold_core::token::TokenHash;
 use twofold_store::Tx;
 use uuid::Uuid;
@@ -47,6 +47,37 @@ pub(crate) struct Refusal {
     pub actor: Actor,
 }
 
+impl Reserve<'_> {
+    /// One attempt of this client address on `counter` (nothing to count
+    /// for a client without an address).
+    pub(crate) fn per_address(counter: Counter, ctx: &RequestContext) -> Self {
+        Self {
+            keys: ctx.address_key(counter).into_iter().collect(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Refusal {
+    /// A refused attempt of a signed-in person on their own account.
+    pub(crate) fn signed_in(account: AccountId) -> Self {
+        Self {
+            kind: EventKind::AttemptsThrottled,
+            account: Some(account),
+            actor: Actor::Myself,
+        }
+    }
+
+    /// A refused attempt by someone not signed in, about no known account.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            kind: EventKind::AttemptsThrottled,
+            account: None,
+            actor: Actor::Anonymous,
+        }
+    }
+}
+
 /// A full counter: its key, its stable name, and the wait until it frees.
 struct Full {
     key: String,
@@ -66,7 +97,7 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<Attempt> {
         let now = self.clock.now();
-        let id = Uuid::now_v7();
+        let id = self.new_id();
         // One lock order for every request, so two reservations sharing
         // keys can never wait on each other.
         reserve.keys.sort_by(|a, b| a.key.cmp(&b.key));

@@ -2,7 +2,7 @@
 //! removal, and checking a code with the replay guard.
 
 use serde_json::json;
-use twofold_core::audit::{Actor, EventKind};
+use twofold_core::audit::EventKind;
 use twofold_core::factor::FactorName;
 use twofold_core::key::Purpose;
 use twofold_core::totp::{CodeError, TotpSecret};
@@ -10,13 +10,17 @@ use twofold_core::{AccountId, Timestamp};
 use twofold_store::{Session, TotpAuthenticator, Tx};
 use uuid::Uuid;
 
+use crate::factors::{Factor, final_name, invalid_name};
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// How long an enrolment waits for its first code.
 const PENDING_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// A generous bound on authenticators (confirmed and pending) per account.
-const MAX_PER_ACCOUNT: i64 = 20;
+const MAX_AUTHENTICATOR_APPS: i64 = 20;
 const DEFAULT_NAME: &str = "Authenticator app";
+/// One answer for an enrolment that is not pending (any more), or not this
+/// session's.
+const NO_PENDING: &str = "no such pending authenticator; it may have expired";
 
 /// A new, unconfirmed authenticator: what the person scans or types.
 #[derive(Debug)]
@@ -63,13 +67,6 @@ fn bad_code(e: CodeError) -> AppError {
     }
 }
 
-fn bad_name(e: twofold_core::factor::FactorNameError) -> AppError {
-    AppError::InvalidInput {
-        field: "name",
-        message: e.to_string(),
-    }
-}
-
 impl App {
     /// Starts adding an authenticator app (step-up required).
     pub async fn start_totp(
@@ -78,9 +75,9 @@ impl App {
         name: Option<&str>,
     ) -> AppResult<PendingTotp> {
         self.require_step_up(session)?;
-        let name = FactorName::or_default(name, DEFAULT_NAME).map_err(bad_name)?;
+        let name = FactorName::or_default(name, DEFAULT_NAME).map_err(invalid_name)?;
         let now = self.clock.now();
-        let id = Uuid::now_v7();
+        let id = self.new_id();
         let secret = TotpSecret::generate().map_err(AppError::internal)?;
         let sealed = self
             .key
@@ -97,9 +94,10 @@ impl App {
         tx.lock_account(session.account_id).await?;
         tx.delete_expired_pending_totp(session.account_id, now)
             .await?;
-        if tx.count_live_totp(session.account_id, now).await? >= MAX_PER_ACCOUNT {
+        if tx.count_live_totp(session.account_id, now).await? >= MAX_AUTHENTICATOR_APPS {
             return Err(AppError::Conflict(
-                "an account can have at most 20 authenticator apps",
+                format!("an account can have at most {MAX_AUTHENTICATOR_APPS} authenticator apps")
+                    .into(),
             ));
         }
         tx.insert_totp(&TotpAuthenticator {
@@ -154,9 +152,7 @@ impl App {
                     && t.pending_until.is_some_and(|u| u > now)
                     && t.pending_session_id == Some(session.id)
             })
-            .ok_or(AppError::NotFound(
-                "no such pending authenticator; it may have expired",
-            ))
+            .ok_or(AppError::NotFound(NO_PENDING))
     }
 
     fn pending_view(
@@ -196,10 +192,7 @@ impl App {
     ) -> AppResult<ConfirmedTotp> {
         let now = self.clock.now();
         let pending = self.started_enrolment(session, id, now).await?;
-        let name = match name.filter(|n| !n.trim().is_empty()) {
-            Some(n) => FactorName::parse(n).map_err(bad_name)?.as_str().to_owned(),
-            None => pending.name.clone(),
-        };
+        let name = final_name(name, pending.name.clone())?;
         let secret = self.open_secret(&pending)?;
         let step = secret
             .verify(code, now)
@@ -218,37 +211,12 @@ impl App {
             .confirm_totp(session.account_id, session.id, id, &name, step, now)
             .await?
         {
-            return Err(AppError::NotFound(
-                "no such pending authenticator; it may have expired",
-            ));
+            return Err(AppError::NotFound(NO_PENDING));
         }
-        let revoked = if first {
-            self.end_weaker_sessions(&mut *tx, session).await?
-        } else {
-            0
-        };
-        let event = self.event(
-            EventKind::TotpAdded,
-            Some(session.account_id),
-            Actor::Myself,
-            ctx,
-            json!({
-                "authenticator_id": id,
-                "name": name,
-                "mfa_now_on": first,
-                "other_sessions_revoked": revoked,
-            }),
-        );
-        self.audit(&mut *tx, event).await?;
-        // The first strong factor brings the first recovery sheet.
-        let recovery_codes = if first {
-            Some(
-                self.write_sheet(&mut *tx, session.account_id, Actor::Myself, ctx)
-                    .await?,
-            )
-        } else {
-            None
-        };
+        let detail = json!({ "authenticator_id": id, "name": name });
+        let recovery_codes = self
+            .strong_factor_added(&mut *tx, session, first, EventKind::TotpAdded, detail, ctx)
+            .await?;
         tx.commit().await?;
         let authenticator = TotpAuthenticator {
             name,
@@ -273,24 +241,8 @@ impl App {
         name: &str,
         ctx: &RequestContext,
     ) -> AppResult<TotpAuthenticator> {
-        self.require_step_up(session)?;
-        let name = FactorName::parse(name).map_err(bad_name)?;
-        let mut tx = self.store.begin().await?;
-        if !tx
-            .rename_totp(session.account_id, id, name.as_str())
-            .await?
-        {
-            return Err(AppError::NotFound("no such authenticator"));
-        }
-        let event = self.event(
-            EventKind::TotpRenamed,
-            Some(session.account_id),
-            Actor::Myself,
-            ctx,
-            json!({ "authenticator_id": id, "name": name.as_str() }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
+        self.rename_factor(session, Factor::AuthenticatorApp, id, name, ctx)
+            .await?;
         self.mfa_overview(session.account_id)
             .await?
             .totp
@@ -308,31 +260,8 @@ impl App {
         confirm_last: bool,
         ctx: &RequestContext,
     ) -> AppResult<()> {
-        self.require_step_up(session)?;
-        let mut tx = self.store.begin().await?;
-        // Counted under the account lock: two removals racing cannot both
-        // see "one more remains" and leave none without confirmation.
-        tx.lock_account(session.account_id).await?;
-        let before = tx.strong_factors(session.account_id).await?;
-        if !tx.delete_totp(session.account_id, id).await? {
-            return Err(AppError::NotFound("no such authenticator"));
-        }
-        // A pending enrolment is no strong factor: removing it turns nothing off.
-        let was_strong = tx.strong_factors(session.account_id).await? != before;
-        let was_last = was_strong
-            && self
-                .strong_factor_removed(&mut *tx, session.account_id, before, confirm_last)
-                .await?;
-        let event = self.event(
-            EventKind::TotpRemoved,
-            Some(session.account_id),
-            Actor::Myself,
-            ctx,
-            json!({ "authenticator_id": id, "mfa_now_off": was_last }),
-        );
-        self.audit(&mut *tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        self.remove_factor(session, Factor::AuthenticatorApp, id, confirm_last, ctx)
+            .await
     }
 
     fn open_secret(&self, totp: &TotpAuthenticator) -> AppResult<TotpSecret> {

@@ -1,0 +1,151 @@
+//! Sessions: every way of signing in ends here (a new session and its
+//! audit row), and a session is recognised, listed and ended here.
+//!
+//! Signing in uses the passkey verification in `crate::passkeys`; nothing
+//! there calls back into sessions.
+
+mod challenge;
+mod manage;
+mod sign_in;
+
+pub(crate) use challenge::CodeFailure;
+pub use challenge::MfaProof;
+
+use serde_json::json;
+use twofold_core::Timestamp;
+use twofold_core::audit::EventKind;
+use twofold_core::session::{Aal, Amr};
+use twofold_core::token::SessionToken;
+use twofold_store::{Account, NewSession, Session, Tx};
+use uuid::Uuid;
+
+use crate::mfa::MfaMethod;
+use crate::{App, AppError, AppResult, RequestContext};
+
+/// How a sign-in was made: what its new session records.
+pub(crate) struct SignedInWith {
+    pub aal: Aal,
+    pub amr: Vec<Amr>,
+    pub remember: bool,
+    /// The passkey that signed in on its own, named in the audit detail.
+    pub passkey: Option<Uuid>,
+}
+
+impl SignedInWith {
+    /// A password alone: assurance level 1.
+    fn password(remember: bool) -> Self {
+        Self {
+            aal: Aal::One,
+            amr: vec![Amr::Pwd],
+            remember,
+            passkey: None,
+        }
+    }
+}
+
+/// A new session and the token that names it; the token is shown once.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: SessionToken,
+    pub session: Session,
+    /// "Remember me" applied: the browser cookie should outlive the browser
+    /// session.
+    pub persistent: bool,
+    /// After a sign-in with a recovery code: how many codes are left.
+    pub recovery_codes_left: Option<i64>,
+}
+
+/// What a correct password leads to.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// Signed in.
+    Active(IssuedSession),
+    /// MFA is on: a challenge any enrolled method can meet.
+    MfaRequired(IssuedChallenge),
+}
+
+/// An MFA challenge: its id (a secret the client holds; only its hash is
+/// stored), the methods that can meet it, and when it expires.
+#[derive(Debug)]
+pub struct IssuedChallenge {
+    pub id: SessionToken,
+    pub methods: Vec<MfaMethod>,
+    pub expires_at: Timestamp,
+}
+
+impl App {
+    /// The close of every sign-in: a new session inside `tx`, the
+    /// `SignInSucceeded` row naming it and how it was proven, and the commit.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        mut tx: Box<dyn Tx>,
+        account: &Account,
+        how: SignedInWith,
+        ctx: &RequestContext,
+    ) -> AppResult<IssuedSession> {
+        let issued = self
+            .issue_session(&mut *tx, account, how.aal, how.amr, how.remember, ctx)
+            .await?;
+        let mut detail = json!({ "amr": issued.session.amr, "session_id": issued.session.id });
+        if let Some(passkey) = how.passkey {
+            detail["passkey_id"] = json!(passkey);
+        }
+        self.audit_own(
+            &mut *tx,
+            account.id,
+            EventKind::SignInSucceeded,
+            ctx,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    pub(crate) async fn issue_session(
+        &self,
+        tx: &mut dyn Tx,
+        account: &Account,
+        aal: Aal,
+        amr: Vec<Amr>,
+        remember_me: bool,
+        ctx: &RequestContext,
+    ) -> AppResult<IssuedSession> {
+        let token = SessionToken::generate().map_err(AppError::internal)?;
+        let now = self.clock.now();
+        let user_agent = ctx.stored_user_agent();
+        let new = NewSession {
+            id: self.new_id(),
+            token_hash: token.hash(),
+            account_id: account.id,
+            aal,
+            amr,
+            created_at: now,
+            expires_at: self.policy.sessions.expires_at(now, remember_me),
+            remembered: remember_me,
+            ip: ctx.ip.clone(),
+            user_agent,
+        };
+        tx.insert_session(&new).await?;
+        Ok(IssuedSession {
+            token,
+            persistent: remember_me,
+            recovery_codes_left: None,
+            session: Session {
+                id: new.id,
+                account_id: account.id,
+                account_email: account.email.clone(),
+                account_role: account.role,
+                aal: new.aal,
+                amr: new.amr,
+                created_at: now,
+                last_seen_at: now,
+                expires_at: new.expires_at,
+                remembered: remember_me,
+                privileged_until: None,
+                ip: new.ip,
+                user_agent: new.user_agent,
+            },
+        })
+    }
+}
