@@ -3,17 +3,20 @@
 //! Every piece of state lives here, so N stateless instances act as one.
 //! Single-use rules are single conditional statements, which READ COMMITTED
 //! re-checks after waiting on a row lock. The queries are shared with SQLite
-//! (`twofold_store::sqlx_backend!`); this file holds only what is
-//! PostgreSQL's own.
+//! (`twofold_sql`); this file holds only what is PostgreSQL's own:
+//! its [`Dialect`].
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use async_trait::async_trait;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use twofold_core::AccountId;
+use twofold_sql::{Dialect, DialectTx, store_error};
+use twofold_store::StoreResult;
 use twofold_store::tx_guard::OpenTx;
-use twofold_store::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -26,18 +29,30 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the database at a `postgres://` URL.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = PgConnectOptions::from_str(url).map_err(store_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Dialect for PgStore {
+    const NAME: &'static str = "postgres";
+    type Db = Postgres;
+    type Tx = PgTx;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     async fn begin_write(&self) -> StoreResult<PgTx> {
         Ok(PgTx {
-            tx: self.pool.begin().await?,
+            tx: self.pool.begin().await.map_err(store_error)?,
             _open: OpenTx::mark(),
         })
     }
@@ -46,22 +61,35 @@ impl PgStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Database(e.into()))
+            .map_err(|e| store_error(e.into()))
     }
 }
 
-struct PgTx {
+/// An open write transaction.
+pub struct PgTx {
     tx: Transaction<'static, Postgres>,
     _open: OpenTx,
 }
 
-impl PgTx {
+#[async_trait]
+impl DialectTx for PgTx {
+    type Db = Postgres;
+
+    fn connection(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    async fn commit_write(self) -> StoreResult<()> {
+        self.tx.commit().await.map_err(store_error)
+    }
+
     /// Serialises changes to one account's factors across instances.
     async fn lock_account_row(&mut self, account: AccountId) -> StoreResult<()> {
         sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
             .bind(account)
             .execute(&mut *self.tx)
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -72,7 +100,8 @@ impl PgTx {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(key)
             .execute(&mut *self.tx)
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -82,9 +111,10 @@ impl PgTx {
     async fn guard_first_account(&mut self) -> StoreResult<()> {
         sqlx::query("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE")
             .execute(&mut *self.tx)
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 }
 
-twofold_store::sqlx_backend!(PgStore, PgTx, sqlx::PgPool, "postgres");
+twofold_sql::implement!(PgStore, PgTx);

@@ -3,18 +3,22 @@
 //! WAL with `synchronous=NORMAL` (a process crash loses nothing committed),
 //! foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for every write
 //! transaction. The queries are shared with PostgreSQL
-//! (`twofold_store::sqlx_backend!`); this file holds only what is SQLite's own.
+//! (`twofold_sql`); this file holds only what is SQLite's own: its
+//! [`Dialect`].
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use twofold_core::AccountId;
+use twofold_sql::{Dialect, DialectTx, store_error};
+use twofold_store::StoreResult;
 use twofold_store::tx_guard::OpenTx;
-use twofold_store::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -31,7 +35,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(store_error)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -40,11 +45,23 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(store_error)?;
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
         })
+    }
+}
+
+#[async_trait]
+impl Dialect for SqliteStore {
+    const NAME: &'static str = "sqlite";
+    type Db = Sqlite;
+    type Tx = SqliteTx;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// Waits for this process's turn to write, then takes the database's
@@ -53,7 +70,11 @@ impl SqliteStore {
     async fn begin_write(&self) -> StoreResult<SqliteTx> {
         let turn = self.writer.clone().lock_owned().await;
         Ok(SqliteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            tx: self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(store_error)?,
             _open: OpenTx::mark(),
             _turn: turn,
         })
@@ -63,17 +84,30 @@ impl SqliteStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Database(e.into()))
+            .map_err(|e| store_error(e.into()))
     }
 }
 
-struct SqliteTx {
+/// An open write transaction: it holds the writer's turn until it ends.
+pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
     _open: OpenTx,
     _turn: OwnedMutexGuard<()>,
 }
 
-impl SqliteTx {
+#[async_trait]
+impl DialectTx for SqliteTx {
+    type Db = Sqlite;
+
+    fn connection(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    /// The writer's turn is held until the commit is done.
+    async fn commit_write(self) -> StoreResult<()> {
+        self.tx.commit().await.map_err(store_error)
+    }
+
     /// One writer at a time: `BEGIN IMMEDIATE` already excludes everyone.
     async fn lock_account_row(&mut self, _account: AccountId) -> StoreResult<()> {
         Ok(())
@@ -91,4 +125,4 @@ impl SqliteTx {
     }
 }
 
-twofold_store::sqlx_backend!(SqliteStore, SqliteTx, sqlx::SqlitePool, "sqlite");
+twofold_sql::implement!(SqliteStore, SqliteTx);

@@ -1,15 +1,13 @@
 //! The rows the store reads and writes, in domain types.
 //!
-//! `*Row` types mirror the columns (integers for times) and are what sqlx
-//! decodes; the models convert from them, refusing values no code writes.
+//! The backends decode columns into their own row types and convert them
+//! into these, refusing values no code writes.
 
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
-use twofold_core::session::{Aal, Amr, amr_from_text};
+use twofold_core::session::{Aal, Amr};
 use twofold_core::{AccountId, Role, Timestamp};
 use uuid::Uuid;
-
-use crate::StoreError;
 
 /// An account as stored.
 #[derive(Clone)]
@@ -31,33 +29,6 @@ impl std::fmt::Debug for Account {
             .field("role", &self.role)
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
-    }
-}
-
-#[derive(sqlx::FromRow)]
-#[doc(hidden)]
-pub struct AccountRow {
-    pub id: Uuid,
-    pub email: String,
-    pub role: String,
-    pub password_hash: Option<String>,
-    pub created_at: i64,
-}
-
-impl TryFrom<AccountRow> for Account {
-    type Error = StoreError;
-
-    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
-        Ok(Account {
-            id: row.id,
-            email: row.email,
-            role: row
-                .role
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
-            password_hash: row.password_hash,
-            created_at: row.created_at.into(),
-        })
     }
 }
 
@@ -91,47 +62,6 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-#[doc(hidden)]
-pub struct SessionRow {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub account_email: String,
-    pub account_role: String,
-    pub aal: i64,
-    pub amr: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-    pub remembered: bool,
-    pub privileged_until: Option<i64>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-impl TryFrom<SessionRow> for Session {
-    type Error = StoreError;
-
-    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("session {} {what}", row.id));
-        Ok(Session {
-            id: row.id,
-            account_id: row.account_id,
-            account_role: row.account_role.parse().map_err(|_| corrupt("role"))?,
-            account_email: row.account_email,
-            aal: Aal::from_level(row.aal).ok_or_else(|| corrupt("aal"))?,
-            amr: amr_from_text(&row.amr),
-            created_at: row.created_at.into(),
-            last_seen_at: row.last_seen_at.into(),
-            expires_at: row.expires_at.into(),
-            remembered: row.remembered,
-            privileged_until: row.privileged_until.map(Timestamp::from),
-            ip: row.ip,
-            user_agent: row.user_agent,
-        })
-    }
-}
-
 /// What it takes to create a session. The token itself never reaches the
 /// store: only its hash.
 pub struct NewSession {
@@ -161,39 +91,6 @@ pub struct AuditEvent {
     pub user_agent: Option<String>,
     /// A small JSON object; never a secret.
     pub detail: String,
-}
-
-#[derive(sqlx::FromRow)]
-#[doc(hidden)]
-pub struct AuditEventRow {
-    pub id: Uuid,
-    pub at: i64,
-    pub account_id: Option<Uuid>,
-    pub actor_kind: String,
-    pub actor_id: Option<Uuid>,
-    pub kind: String,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub detail: String,
-}
-
-impl TryFrom<AuditEventRow> for AuditEvent {
-    type Error = StoreError;
-
-    fn try_from(row: AuditEventRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("audit event {} {what}", row.id));
-        Ok(AuditEvent {
-            id: row.id,
-            at: row.at.into(),
-            account_id: row.account_id,
-            actor: Actor::from_parts(&row.actor_kind, row.actor_id)
-                .ok_or_else(|| corrupt("actor"))?,
-            kind: EventKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
-            ip: row.ip,
-            user_agent: row.user_agent,
-            detail: row.detail,
-        })
-    }
 }
 
 /// Which audit events to read, newest first.
@@ -235,38 +132,6 @@ impl std::fmt::Debug for TotpAuthenticator {
     }
 }
 
-#[derive(sqlx::FromRow)]
-#[doc(hidden)]
-pub struct TotpRow {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub name: String,
-    pub secret_sealed: Vec<u8>,
-    pub created_at: i64,
-    pub pending_until: Option<i64>,
-    pub pending_session_id: Option<Uuid>,
-    pub confirmed_at: Option<i64>,
-    pub last_used_step: Option<i64>,
-    pub last_used_at: Option<i64>,
-}
-
-impl From<TotpRow> for TotpAuthenticator {
-    fn from(row: TotpRow) -> Self {
-        Self {
-            id: row.id,
-            account_id: row.account_id,
-            name: row.name,
-            secret_sealed: row.secret_sealed,
-            created_at: row.created_at.into(),
-            pending_until: row.pending_until.map(Timestamp::from),
-            pending_session_id: row.pending_session_id,
-            confirmed_at: row.confirmed_at.map(Timestamp::from),
-            last_used_step: row.last_used_step,
-            last_used_at: row.last_used_at.map(Timestamp::from),
-        }
-    }
-}
-
 /// A sign-in waiting for its second factor. Its id is a random token the
 /// client holds; the store keeps only its hash.
 #[derive(Debug, Clone)]
@@ -278,31 +143,9 @@ pub struct MfaChallenge {
     pub remember_me: bool,
 }
 
-#[derive(sqlx::FromRow)]
-#[doc(hidden)]
-pub struct MfaChallengeRow {
-    pub account_id: Uuid,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub failures: i64,
-    pub remember_me: bool,
-}
-
-impl From<MfaChallengeRow> for MfaChallenge {
-    fn from(row: MfaChallengeRow) -> Self {
-        Self {
-            account_id: row.account_id,
-            created_at: row.created_at.into(),
-            expires_at: row.expires_at.into(),
-            failures: row.failures,
-            remember_me: row.remember_me,
-        }
-    }
-}
-
 /// A passkey or security key. `credential` is webauthn-rs's own record
 /// (public key, counter, flags); the columns beside it are what queries need.
-#[derive(Clone, sqlx::FromRow)]
+#[derive(Clone)]
 pub struct PasskeyRecord {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -317,7 +160,6 @@ pub struct PasskeyRecord {
     /// registered without attestation do not).
     pub aaguid: Option<Uuid>,
     pub name: String,
-    #[sqlx(try_from = "i64")]
     pub created_at: Timestamp,
     pub last_used_at: Option<i64>,
 }
@@ -334,7 +176,7 @@ impl std::fmt::Debug for PasskeyRecord {
 }
 
 /// A WebAuthn ceremony in progress: its serialised state, single use.
-#[derive(Clone, sqlx::FromRow)]
+#[derive(Clone)]
 pub struct Ceremony {
     /// `register`, `passwordless`, `mfa` or `reauth`.
     pub kind: String,
@@ -345,8 +187,6 @@ pub struct Ceremony {
     pub state: String,
     /// The name to give a new passkey.
     pub name: Option<String>,
-    #[sqlx(try_from = "i64")]
     pub created_at: Timestamp,
-    #[sqlx(try_from = "i64")]
     pub expires_at: Timestamp,
 }

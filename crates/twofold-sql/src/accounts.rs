@@ -1,0 +1,140 @@
+//! Accounts: creating them, their password, and the lock and count that guard changes to their factors.
+
+/// Implements `AccountReads` and `AccountTx` for the backend.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! accounts {
+    ($store:ty, $tx:ty) => {
+        const _: () = {
+            use $crate::macro_support::*;
+
+            /// The one list of an account's columns, for both inserts.
+            async fn insert_account_with(
+                connection: &mut <<$tx as DialectTx>::Db as sqlx::Database>::Connection,
+                statement: &'static str,
+                a: &NewAccount,
+            ) -> StoreResult<u64> {
+                let done = sqlx::query(statement)
+                    .bind(a.id)
+                    .bind(a.email.as_str())
+                    .bind(a.email.normalized())
+                    .bind(a.role.as_str())
+                    .bind(a.password_hash.as_deref())
+                    .bind(a.created_at.unix())
+                    .execute(connection)
+                    .await
+                    .map_err(store_error)?;
+                Ok(done.rows_affected())
+            }
+
+            #[async_trait]
+            impl AccountReads for $store {
+                async fn count_accounts(&self) -> StoreResult<i64> {
+                    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(store_error)?)
+                }
+
+                async fn account_by_email(
+                    &self,
+                    normalized_email: &str,
+                ) -> StoreResult<Option<Account>> {
+                    account(
+                        sqlx::query_as(
+                            "SELECT id, email, role, password_hash, created_at FROM accounts WHERE email_normalized = $1",
+                        )
+                        .bind(normalized_email)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(store_error)?,
+                    )
+                }
+
+                async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                    account(
+                        sqlx::query_as(
+                            "SELECT id, email, role, password_hash, created_at FROM accounts WHERE id = $1",
+                        )
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(store_error)?,
+                    )
+                }
+            }
+
+            #[async_trait]
+            impl AccountTx for $tx {
+                async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
+                    insert_account_with(
+                        self.connection(),
+                        "INSERT INTO accounts \
+                         (id, email, email_normalized, role, password_hash, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        account,
+                    )
+                    .await?;
+                    Ok(())
+                }
+
+                async fn insert_first_account(
+                    &mut self,
+                    account: &NewAccount,
+                ) -> StoreResult<bool> {
+                    // Inserts only into an empty table: atomic under the
+                    // dialect's guard (SQLite's write lock, PostgreSQL's
+                    // table lock).
+                    self.guard_first_account().await?;
+                    let inserted = insert_account_with(
+                        self.connection(),
+                        "INSERT INTO accounts \
+                         (id, email, email_normalized, role, password_hash, created_at) \
+                         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM accounts)",
+                        account,
+                    )
+                    .await?;
+                    Ok(inserted == 1)
+                }
+
+                async fn set_password_hash(
+                    &mut self,
+                    account: AccountId,
+                    phc: &str,
+                ) -> StoreResult<()> {
+                    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+                        .bind(phc)
+                        .bind(account)
+                        .execute(self.connection())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn lock_account(&mut self, account: AccountId) -> StoreResult<()> {
+                    self.lock_account_row(account).await
+                }
+
+                async fn strong_factors(
+                    &mut self,
+                    account: AccountId,
+                ) -> StoreResult<StrongFactors> {
+                    // The strong factors: confirmed authenticators, then passkeys.
+                    let (totp, passkeys): (i64, i64) = sqlx::query_as(
+                        "SELECT \
+                         (SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL), \
+                         (SELECT COUNT(*) FROM passkeys WHERE account_id = $1)",
+                    )
+                    .bind(account)
+                    .fetch_one(self.connection())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(StrongFactors {
+                        totp: u64::try_from(totp).unwrap_or(0),
+                        passkeys: u64::try_from(passkeys).unwrap_or(0),
+                    })
+                }
+            }
+        };
+    };
+}

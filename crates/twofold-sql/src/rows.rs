@@ -1,0 +1,227 @@
+//! The rows as sqlx decodes them (integers for times, text for enums) and
+//! their conversions into the port's models, which refuse values no code
+//! writes. Every model is read through one of these.
+
+use twofold_core::Timestamp;
+use twofold_core::audit::{Actor, EventKind};
+use twofold_core::session::{Aal, amr_from_text};
+use twofold_store::{
+    Account, AuditEvent, Ceremony, MfaChallenge, PasskeyRecord, Session, StoreError,
+    TotpAuthenticator,
+};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: row.id,
+            email: row.email,
+            role: row
+                .role
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
+            password_hash: row.password_hash,
+            created_at: row.created_at.into(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub account_email: String,
+    pub account_role: String,
+    pub aal: i64,
+    pub amr: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub remembered: bool,
+    pub privileged_until: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("session {} {what}", row.id));
+        Ok(Session {
+            id: row.id,
+            account_id: row.account_id,
+            account_role: row.account_role.parse().map_err(|_| corrupt("role"))?,
+            account_email: row.account_email,
+            aal: Aal::from_level(row.aal).ok_or_else(|| corrupt("aal"))?,
+            amr: amr_from_text(&row.amr),
+            created_at: row.created_at.into(),
+            last_seen_at: row.last_seen_at.into(),
+            expires_at: row.expires_at.into(),
+            remembered: row.remembered,
+            privileged_until: row.privileged_until.map(Timestamp::from),
+            ip: row.ip,
+            user_agent: row.user_agent,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AuditEventRow {
+    pub id: Uuid,
+    pub at: i64,
+    pub account_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub kind: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: String,
+}
+
+impl TryFrom<AuditEventRow> for AuditEvent {
+    type Error = StoreError;
+
+    fn try_from(row: AuditEventRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("audit event {} {what}", row.id));
+        Ok(AuditEvent {
+            id: row.id,
+            at: row.at.into(),
+            account_id: row.account_id,
+            actor: Actor::from_parts(&row.actor_kind, row.actor_id)
+                .ok_or_else(|| corrupt("actor"))?,
+            kind: EventKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            detail: row.detail,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TotpRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub secret_sealed: Vec<u8>,
+    pub created_at: i64,
+    pub pending_until: Option<i64>,
+    pub pending_session_id: Option<Uuid>,
+    pub confirmed_at: Option<i64>,
+    pub last_used_step: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<TotpRow> for TotpAuthenticator {
+    fn from(row: TotpRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            name: row.name,
+            secret_sealed: row.secret_sealed,
+            created_at: row.created_at.into(),
+            pending_until: row.pending_until.map(Timestamp::from),
+            pending_session_id: row.pending_session_id,
+            confirmed_at: row.confirmed_at.map(Timestamp::from),
+            last_used_step: row.last_used_step,
+            last_used_at: row.last_used_at.map(Timestamp::from),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct MfaChallengeRow {
+    pub account_id: Uuid,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub failures: i64,
+    pub remember_me: bool,
+}
+
+impl From<MfaChallengeRow> for MfaChallenge {
+    fn from(row: MfaChallengeRow) -> Self {
+        Self {
+            account_id: row.account_id,
+            created_at: row.created_at.into(),
+            expires_at: row.expires_at.into(),
+            failures: row.failures,
+            remember_me: row.remember_me,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PasskeyRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub credential_id: Vec<u8>,
+    pub credential: String,
+    pub sign_count: i64,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub transports: String,
+    pub aaguid: Option<Uuid>,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<PasskeyRow> for PasskeyRecord {
+    fn from(row: PasskeyRow) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            credential_id: row.credential_id,
+            credential: row.credential,
+            sign_count: row.sign_count,
+            backup_eligible: row.backup_eligible,
+            backup_state: row.backup_state,
+            transports: row.transports,
+            aaguid: row.aaguid,
+            name: row.name,
+            created_at: row.created_at.into(),
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CeremonyRow {
+    pub kind: String,
+    pub account_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub state: String,
+    pub name: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl From<CeremonyRow> for Ceremony {
+    fn from(row: CeremonyRow) -> Self {
+        Self {
+            kind: row.kind,
+            account_id: row.account_id,
+            session_id: row.session_id,
+            state: row.state,
+            name: row.name,
+            created_at: row.created_at.into(),
+            expires_at: row.expires_at.into(),
+        }
+    }
+}
+
+/// An account read by one of the several account lookups.
+pub fn account(row: Option<AccountRow>) -> Result<Option<Account>, StoreError> {
+    row.map(Account::try_from).transpose()
+}

@@ -1,0 +1,161 @@
+//! Sessions: the token lookup of every request, listing, revoking and the step-up window.
+
+/// Implements `SessionReads` and `SessionTx` for the backend.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! sessions {
+    ($store:ty, $tx:ty) => {
+        const _: () = {
+            use $crate::macro_support::*;
+
+            #[async_trait]
+            impl SessionReads for $store {
+                async fn session_by_token(
+                    &self,
+                    token: &TokenHash,
+                    now: Timestamp,
+                ) -> StoreResult<Option<Session>> {
+                    let row: Option<SessionRow> = sqlx::query_as(
+                        "SELECT s.id, s.account_id, a.email AS account_email, \
+                         a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
+                         s.remembered, s.privileged_until, s.ip, s.user_agent \
+                         FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                         WHERE s.token_hash = $1 AND s.expires_at > $2",
+                    )
+                    .bind(token.as_bytes())
+                    .bind(now.unix())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(store_error)?;
+                    row.map(Session::try_from).transpose()
+                }
+
+                async fn sessions_of(
+                    &self,
+                    account: AccountId,
+                    now: Timestamp,
+                ) -> StoreResult<Vec<Session>> {
+                    let rows: Vec<SessionRow> = sqlx::query_as(
+                        "SELECT s.id, s.account_id, a.email AS account_email, \
+                         a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
+                         s.remembered, s.privileged_until, s.ip, s.user_agent \
+                         FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                         WHERE s.account_id = $1 AND s.expires_at > $2 \
+                         ORDER BY s.created_at DESC, s.id DESC",
+                    )
+                    .bind(account)
+                    .bind(now.unix())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(store_error)?;
+                    rows.into_iter().map(Session::try_from).collect()
+                }
+
+                async fn touch_session(
+                    &self,
+                    id: Uuid,
+                    now: Timestamp,
+                    stale_before: Timestamp,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3",
+                    )
+                    .bind(now.unix())
+                    .bind(id)
+                    .bind(stale_before.unix())
+                    .execute(self.reader())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl SessionTx for $tx {
+                async fn insert_session(&mut self, s: &NewSession) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO sessions \
+                         (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, remembered, ip, \
+                         user_agent) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(s.id)
+                    .bind(s.token_hash.as_bytes())
+                    .bind(s.account_id)
+                    .bind(i64::from(u8::from(s.aal)))
+                    .bind(amr_to_text(&s.amr))
+                    .bind(s.created_at.unix())
+                    .bind(s.expires_at.unix())
+                    .bind(s.remembered)
+                    .bind(s.ip.as_deref())
+                    .bind(s.user_agent.as_deref())
+                    .execute(self.connection())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn delete_session(
+                    &mut self,
+                    account: AccountId,
+                    id: Uuid,
+                ) -> StoreResult<bool> {
+                    let deleted: Option<Uuid> = sqlx::query_scalar(
+                        "DELETE FROM sessions WHERE id = $1 AND account_id = $2 RETURNING id",
+                    )
+                    .bind(id)
+                    .bind(account)
+                    .fetch_optional(self.connection())
+                    .await
+                    .map_err(store_error)?;
+                    Ok(deleted.is_some())
+                }
+
+                async fn set_privileged_until(
+                    &mut self,
+                    session: Uuid,
+                    until: Timestamp,
+                ) -> StoreResult<()> {
+                    sqlx::query("UPDATE sessions SET privileged_until = $1 WHERE id = $2")
+                        .bind(until.unix())
+                        .bind(session)
+                        .execute(self.connection())
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn delete_other_sessions(
+                    &mut self,
+                    account: AccountId,
+                    keep: Uuid,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+                        .bind(account)
+                        .bind(keep)
+                        .execute(self.connection())
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected())
+                }
+
+                async fn delete_other_sessions_below_aal(
+                    &mut self,
+                    account: AccountId,
+                    keep: Uuid,
+                    aal: Aal,
+                ) -> StoreResult<u64> {
+                    Ok(sqlx::query(
+                        "DELETE FROM sessions WHERE account_id = $1 AND id <> $2 AND aal < $3",
+                    )
+                    .bind(account)
+                    .bind(keep)
+                    .bind(i64::from(u8::from(aal)))
+                    .execute(self.connection())
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected())
+                }
+            }
+        };
+    };
+}

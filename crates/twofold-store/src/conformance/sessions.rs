@@ -1,0 +1,225 @@
+//! Sessions: lookup by token hash, activity, revoking, and the step-up window.
+
+use super::*;
+
+pub async fn sessions_are_found_by_token_hash_until_they_expire(store: Arc<dyn Store>) {
+    let owner = account("erin@example.com", Role::Owner);
+    insert(&store, &owner).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let expires = T0.plus(std::time::Duration::from_secs(3600));
+    let new = session(owner.id, &token, expires);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&new).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let found = store
+        .session_by_token(&token.hash(), T0)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(found.id, new.id);
+    assert_eq!(found.account_id, owner.id);
+    assert_eq!(found.account_email, "erin@example.com");
+    assert_eq!(found.account_role, Role::Owner);
+    assert_eq!(found.aal, Aal::One);
+    assert_eq!(found.amr, vec![Amr::Pwd]);
+    assert_eq!(found.last_seen_at, T0);
+    assert_eq!(found.expires_at, expires);
+    assert!(!found.remembered);
+    assert_eq!(found.privileged_until, None);
+    assert_eq!(found.ip.as_deref(), Some("192.0.2.1"));
+
+    let remembered_token = SessionToken::generate().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&NewSession {
+        remembered: true,
+        ..session(owner.id, &remembered_token, expires)
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let remembered = store
+        .session_by_token(&remembered_token.hash(), T0)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert!(remembered.remembered);
+
+    let other = SessionToken::generate().unwrap();
+    assert!(
+        store
+            .session_by_token(&other.hash(), T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session_by_token(&token.hash(), expires)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn touching_a_session_writes_only_when_stale(store: Arc<dyn Store>) {
+    let owner = account("frank@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&session(
+        owner.id,
+        &token,
+        T0.plus(std::time::Duration::from_secs(86_400)),
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let id = store
+        .session_by_token(&token.hash(), T0)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let last_seen = |store: Arc<dyn Store>| {
+        let hash = token.hash();
+        async move {
+            store
+                .session_by_token(&hash, T0)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_seen_at
+                .unix()
+        }
+    };
+
+    // Seen at T0: a touch that only writes when last seen before T0-1 does nothing.
+    store
+        .touch_session(id, T0.plus(secs(30)), T0.minus(secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(last_seen(store.clone()).await, T0.unix());
+    store
+        .touch_session(id, T0.plus(secs(60)), T0)
+        .await
+        .unwrap();
+    assert_eq!(last_seen(store.clone()).await, T0.unix() + 60);
+}
+
+pub async fn a_session_is_deleted_only_by_its_account(store: Arc<dyn Store>) {
+    let alice = account("gina@example.com", Role::Member);
+    let bob = account("hank@example.com", Role::Member);
+    insert(&store, &alice).await.unwrap();
+    insert(&store, &bob).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    let new = session(alice.id, &token, T0.plus(secs(3600)));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&new).await.unwrap();
+    assert!(!tx.delete_session(bob.id, new.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .session_by_token(&token.hash(), T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.delete_session(alice.id, new.id).await.unwrap());
+    assert!(!tx.delete_session(alice.id, new.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .session_by_token(&token.hash(), T0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn the_step_up_window_and_other_sessions(store: Arc<dyn Store>) {
+    let owner = account("ivan@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    let tokens: Vec<SessionToken> = (0..3).map(|_| SessionToken::generate().unwrap()).collect();
+    let mut ids = Vec::new();
+    let mut tx = store.begin().await.unwrap();
+    for token in &tokens {
+        let new = session(owner.id, token, T0.plus(secs(3600)));
+        ids.push(new.id);
+        tx.insert_session(&new).await.unwrap();
+    }
+    tx.set_privileged_until(ids[0], T0.plus(secs(300)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let first = store
+        .session_by_token(&tokens[0].hash(), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.privileged_until, Some(T0.plus(secs(300))));
+    let second = store
+        .session_by_token(&tokens[1].hash(), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.privileged_until, None);
+    assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 3);
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_other_sessions(owner.id, ids[0]).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    let left = store.sessions_of(owner.id, T0).await.unwrap();
+    assert_eq!(left.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert!(
+        store
+            .sessions_of(owner.id, T0.plus(secs(3600)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn other_sessions_below_an_assurance_level_are_deleted(store: Arc<dyn Store>) {
+    let owner = account("ines@example.com", Role::Member);
+    let bystander = account("igor@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &bystander).await.unwrap();
+    let at_level = |account: Uuid, aal: Aal| NewSession {
+        aal,
+        ..session(
+            account,
+            &SessionToken::generate().unwrap(),
+            T0.plus(secs(3600)),
+        )
+    };
+    let current = at_level(owner.id, Aal::One);
+    let weaker = at_level(owner.id, Aal::One);
+    let stronger = at_level(owner.id, Aal::Two);
+    let theirs = at_level(bystander.id, Aal::One);
+    let mut tx = store.begin().await.unwrap();
+    for new in [&current, &weaker, &stronger, &theirs] {
+        tx.insert_session(new).await.unwrap();
+    }
+    assert_eq!(
+        tx.delete_other_sessions_below_aal(owner.id, current.id, Aal::Two)
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    let mut left: Vec<Uuid> = store
+        .sessions_of(owner.id, T0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    left.sort();
+    let mut expected = vec![current.id, stronger.id];
+    expected.sort();
+    assert_eq!(left, expected, "the current one and the stronger one stay");
+    assert_eq!(store.sessions_of(bystander.id, T0).await.unwrap().len(), 1);
+}

@@ -1,0 +1,39 @@
+//! Accounts: creating them, their password, and the lock and count that guard changes to their factors.
+
+use async_trait::async_trait;
+
+use twofold_core::AccountId;
+use twofold_core::factor::StrongFactors;
+
+use crate::{Account, NewAccount, StoreResult};
+
+/// Reads outside any transaction, implemented by the store.
+#[async_trait]
+pub trait AccountReads: Send + Sync {
+    async fn count_accounts(&self) -> StoreResult<i64>;
+
+    async fn account_by_email(&self, normalized_email: &str) -> StoreResult<Option<Account>>;
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
+}
+
+/// Writes (and reads that decide them) inside one use case's transaction.
+#[async_trait]
+pub trait AccountTx: Send {
+    /// Creates an account; [`StoreError::Conflict`](crate::StoreError::Conflict) if the email is taken.
+    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
+
+    /// Creates an account only if the instance has none yet. Returns whether
+    /// it did; two racing callers cannot both succeed.
+    async fn insert_first_account(&mut self, account: &NewAccount) -> StoreResult<bool>;
+
+    async fn set_password_hash(&mut self, account: AccountId, phc: &str) -> StoreResult<()>;
+
+    /// Serialises changes to one account's factors: PostgreSQL locks the
+    /// account row; SQLite's write transaction already excludes everyone.
+    async fn lock_account(&mut self, account: AccountId) -> StoreResult<()>;
+
+    /// Confirmed authenticators and passkeys, in one read (run it under the
+    /// account lock when a decision depends on it).
+    async fn strong_factors(&mut self, account: AccountId) -> StoreResult<StrongFactors>;
+}

@@ -1,0 +1,13 @@
+//! The port, one aggregate a file: each holds the aggregate's reads (on the
+//! store) and its transaction methods. [`crate::Store`] and [`crate::Tx`]
+//! gather them; `crate::prelude` brings them all into scope.
+
+pub mod accounts;
+pub mod audit;
+pub mod challenges;
+pub mod maintenance;
+pub mod passkeys;
+pub mod recovery;
+pub mod sessions;
+pub mod throttle;
+pub mod totp;
