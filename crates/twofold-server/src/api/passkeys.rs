@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use twofold_app::PasskeyRecord;
@@ -16,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::sessions::active_session;
+use super::sign_in::{active_session, challenge_from};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, RequireStepUp};
 use crate::state::AppState;
@@ -257,7 +256,7 @@ pub struct AssertionRequest {
     post, path = "/sessions/passkey", tag = "sessions",
     request_body = AssertionRequest,
     responses(
-        (status = 201, description = "Signed in; sets the session cookie", body = super::sessions::ActiveSession),
+        (status = 201, description = "Signed in; sets the session cookie", body = super::sign_in::ActiveSession),
         (status = 400, description = "Malformed, or the ceremony is unknown, expired or spent (`ceremony_expired`)", body = ErrorBody),
         (status = 401, description = "Not verified (`invalid_credentials`), or a credential this server does not know (`unknown_credential`)", body = ErrorBody),
         (status = 429, description = "Too many failures (`rate_limited`)", body = ErrorBody),
@@ -280,21 +279,6 @@ pub async fn passwordless(
 pub struct MfaOptionsRequest {
     /// The sign-in challenge; a browser may leave it out (its cookie has it).
     challenge_id: Option<String>,
-}
-
-/// The challenge from the body, else from the browser's challenge cookie.
-pub fn challenge_from(
-    state: &AppState,
-    headers: &HeaderMap,
-    given: Option<String>,
-) -> Result<String, ApiError> {
-    given
-        .or_else(|| {
-            CookieJar::from_headers(headers)
-                .get(state.web.challenge_cookie())
-                .map(|c| c.value().to_owned())
-        })
-        .ok_or_else(|| twofold_app::AppError::ChallengeExpired.into())
 }
 
 /// Options for a passkey as the second factor of a sign-in (the account's

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
 
+use super::respond::{failed, see_other};
 use super::stash::{ActionForm, unreadable_form};
-use super::{failed, see_other};
+use super::step_up;
 use crate::extract::{Client, PageSession};
 use crate::state::AppState;
 
@@ -53,7 +54,10 @@ impl<F> PageAction<F> {
     /// otherwise the message page titled `title`.
     pub async fn refused(&self, state: &AppState, title: &str, e: AppError) -> Response {
         match e {
-            AppError::ReauthRequired => self.replay.step_up(state, &self.session).await,
+            AppError::ReauthRequired => {
+                let pending = self.replay.pending(state);
+                step_up::screen(state, &self.session, pending, None).await
+            }
             e => failed(title, e),
         }
     }

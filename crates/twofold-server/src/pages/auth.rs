@@ -10,13 +10,13 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::IssuedSession;
 
-use super::{explain, render, see_other};
+use super::respond::{explain, render, see_other};
 use crate::cookies;
 use crate::error::ApiError;
 use crate::extract::{Client, PageForm, PageSession};
 use crate::state::AppState;
 
-use super::HOME;
+use super::paths::HOME;
 
 pub fn router() -> Router<AppState> {
     Router::new()

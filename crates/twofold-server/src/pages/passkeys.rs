@@ -10,20 +10,17 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::action::{NameForm, NoFields, PageAction, RemoveForm};
-use super::security::notice;
-use super::{failed, message, recovery, see_other};
+use super::paths;
+use super::recovery;
+use super::respond::{failed, message, notice, see_other};
 use crate::state::AppState;
-
-pub const ADD: &str = "/settings/security/passkeys/add";
-pub const RENAME: &str = "/settings/security/passkeys/{id}/rename";
-pub const REMOVE: &str = "/settings/security/passkeys/{id}/remove";
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/security/passkeys", post(finish))
-        .route(ADD, post(add))
-        .route(RENAME, post(rename))
-        .route(REMOVE, post(remove))
+        .route(paths::PASSKEY_ADD, post(add))
+        .route(paths::PASSKEY_RENAME, post(rename))
+        .route(paths::PASSKEY_REMOVE, post(remove))
 }
 
 /// Where the page's script continues an "Add passkey" that waited for the
