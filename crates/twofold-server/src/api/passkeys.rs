@@ -16,8 +16,9 @@ use uuid::Uuid;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::sign_in::{active_session, challenge_from};
+use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, RequireStepUp};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, OptionalJson, RequireStepUp};
 use crate::state::AppState;
 
 /// A passkey, as its owner sees it.
@@ -76,21 +77,13 @@ pub struct RegistrationOptionsRequest {
 pub async fn registration_options(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
-    body: axum::body::Bytes,
+    OptionalJson(request): OptionalJson<RegistrationOptionsRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let request: RegistrationOptionsRequest = optional_json(&body)?;
     let (id, options) = state
         .app
         .start_passkey_registration(&session, request.name.as_deref())
         .await?;
     with_ceremony(id.expose(), &options)
-}
-
-fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid_request(e.to_string()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -191,14 +184,6 @@ pub async fn rename(
     }))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct RemoveOptions {
-    /// Required (true) to remove the last second factor, which turns MFA off.
-    #[serde(default)]
-    confirm_last: bool,
-}
-
 /// Remove a passkey (step-up).
 #[utoipa::path(
     delete, path = "/me/mfa/passkeys/{id}", tag = "passkeys",
@@ -295,9 +280,8 @@ pub struct MfaOptionsRequest {
 pub async fn mfa_options(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    OptionalJson(request): OptionalJson<MfaOptionsRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let request: MfaOptionsRequest = optional_json(&body)?;
     let challenge_id = challenge_from(&state, &headers, request.challenge_id)?;
     let options = state.app.start_mfa_passkey(&challenge_id).await?;
     Ok(Json(

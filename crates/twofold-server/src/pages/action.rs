@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
 
-use super::respond::{failed, see_other};
+use super::respond::{failed, notice, see_other};
 use super::stash::{ActionForm, unreadable_form};
 use super::step_up;
 use crate::extract::{Client, PageSession};
@@ -59,6 +59,23 @@ impl<F> PageAction<F> {
                 step_up::screen(state, &self.session, pending, None).await
             }
             e => failed(title, e),
+        }
+    }
+}
+
+impl<F> PageAction<F> {
+    /// Back to the Security page showing the notice `done` when the change
+    /// went through; otherwise as [`Self::refused`].
+    pub async fn answer<T>(
+        &self,
+        state: &AppState,
+        result: Result<T, AppError>,
+        done: &str,
+        title: &str,
+    ) -> Response {
+        match result {
+            Ok(_) => notice(done),
+            Err(e) => self.refused(state, title, e).await,
         }
     }
 }

@@ -89,10 +89,9 @@ async fn rename(
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
-    match state.app.rename_passkey(&a.session, id, name, &a.ctx).await {
-        Ok(_) => notice("passkey_renamed"),
-        Err(e) => a.refused(&state, "Passkey not renamed", e).await,
-    }
+    let result = state.app.rename_passkey(&a.session, id, name, &a.ctx).await;
+    a.answer(&state, result, "passkey_renamed", "Passkey not renamed")
+        .await
 }
 
 async fn remove(
@@ -101,12 +100,10 @@ async fn remove(
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();
-    match state
+    let result = state
         .app
         .remove_passkey(&a.session, id, confirm_last, &a.ctx)
+        .await;
+    a.answer(&state, result, "passkey_removed", "Passkey not removed")
         .await
-    {
-        Ok(()) => notice("passkey_removed"),
-        Err(e) => a.refused(&state, "Passkey not removed", e).await,
-    }
 }

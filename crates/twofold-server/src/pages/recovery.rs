@@ -12,7 +12,7 @@ use twofold_app::{RecoverySheet, Session};
 
 use super::action::{NoFields, PageAction};
 use super::paths;
-use super::respond::{message, notice, render};
+use super::respond::{message, render};
 use crate::state::AppState;
 
 pub const FILENAME: &str = "twofold-recovery-codes.txt";
@@ -88,8 +88,6 @@ async fn disable(State(state): State<AppState>, a: PageAction<DisableForm>) -> R
             "Tick \"I understand\" to turn it off.",
         );
     }
-    match state.app.disable_mfa(&a.session, &a.ctx).await {
-        Ok(()) => notice("mfa_disabled"),
-        Err(e) => a.refused(&state, TITLE, e).await,
-    }
+    let result = state.app.disable_mfa(&a.session, &a.ctx).await;
+    a.answer(&state, result, "mfa_disabled", TITLE).await
 }

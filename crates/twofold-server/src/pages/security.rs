@@ -249,14 +249,12 @@ async fn change_password(State(state): State<AppState>, a: PageAction<PasswordFo
         current_password,
         new_password,
     } = a.form.clone();
-    match state
+    let result = state
         .app
         .change_password(&a.session, current_password, new_password, &a.ctx)
+        .await;
+    a.answer(&state, result, "password_changed", "Password not changed")
         .await
-    {
-        Ok(_) => notice("password_changed"),
-        Err(e) => a.refused(&state, "Password not changed", e).await,
-    }
 }
 
 async fn revoke(

@@ -113,10 +113,9 @@ async fn rename(
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
-    match state.app.rename_totp(&a.session, id, name, &a.ctx).await {
-        Ok(_) => notice("totp_renamed"),
-        Err(e) => a.refused(&state, "Authenticator not renamed", e).await,
-    }
+    let result = state.app.rename_totp(&a.session, id, name, &a.ctx).await;
+    a.answer(&state, result, "totp_renamed", "Authenticator not renamed")
+        .await
 }
 
 async fn remove(
@@ -125,12 +124,10 @@ async fn remove(
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();
-    match state
+    let result = state
         .app
         .remove_totp(&a.session, id, confirm_last, &a.ctx)
+        .await;
+    a.answer(&state, result, "totp_removed", "Authenticator not removed")
         .await
-    {
-        Ok(()) => notice("totp_removed"),
-        Err(e) => a.refused(&state, "Authenticator not removed", e).await,
-    }
 }
