@@ -170,17 +170,15 @@ mod tests {
         assert!(FactorName::parse("\u{1F469}\u{200D}\u{1F4BB} laptop").is_ok());
     }
 
+    fn factors(totp: u64, passkeys: u64) -> StrongFactors {
+        StrongFactors { totp, passkeys }
+    }
+
     #[test]
     fn mfa_is_on_with_any_strong_factor() {
         let none = StrongFactors::default();
-        let app = StrongFactors {
-            totp: 1,
-            passkeys: 0,
-        };
-        let key = StrongFactors {
-            totp: 0,
-            passkeys: 1,
-        };
+        let app = factors(1, 0);
+        let key = factors(0, 1);
         assert!(!none.mfa_on() && none.adding_is_first());
         assert!(app.mfa_on() && !app.adding_is_first());
         assert!(key.mfa_on() && !key.adding_is_first());
@@ -188,14 +186,8 @@ mod tests {
 
     #[test]
     fn removing_the_last_strong_factor_needs_confirmation() {
-        let one = StrongFactors {
-            totp: 0,
-            passkeys: 1,
-        };
-        let two = StrongFactors {
-            totp: 1,
-            passkeys: 1,
-        };
+        let one = factors(0, 1);
+        let two = factors(1, 1);
         assert_eq!(one.removal(false), Err(LastFactor));
         assert_eq!(one.removal(true), Ok(Removal::TurnsMfaOff));
         assert_eq!(two.removal(false), Ok(Removal::Keeps));

@@ -25,37 +25,30 @@ pub mod limits {
 
     const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
 
+    /// Most of design.md's limits count over a quarter of an hour.
+    const fn per_fifteen_minutes(max: u32) -> Limit {
+        Limit {
+            max,
+            window: FIFTEEN_MINUTES,
+        }
+    }
+
     /// Failed passwords per account (known or not).
-    pub const PASSWORD_PER_ACCOUNT: Limit = Limit {
-        max: 10,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const PASSWORD_PER_ACCOUNT: Limit = per_fifteen_minutes(10);
     /// Failed passwords per client address.
-    pub const PASSWORD_PER_ADDRESS: Limit = Limit {
-        max: 100,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const PASSWORD_PER_ADDRESS: Limit = per_fifteen_minutes(100);
     /// Failed codes (TOTP, recovery, passkey) per account, across all
     /// challenges, apart from passwords.
-    pub const CODES_PER_ACCOUNT: Limit = Limit {
-        max: 10,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const CODES_PER_ACCOUNT: Limit = per_fifteen_minutes(10);
     /// Wrong codes one MFA challenge allows before it is spent.
     pub const CODES_PER_CHALLENGE: i64 = 5;
     /// Consecutive failed TOTP codes (NIST SP 800-63B §5.2.2) after which
     /// TOTP is refused until another method succeeds or an owner resets MFA.
     pub const TOTP_CONSECUTIVE_FAILURES: i64 = 100;
     /// Failed step-up proofs per session.
-    pub const STEP_UP_PER_SESSION: Limit = Limit {
-        max: 5,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const STEP_UP_PER_SESSION: Limit = per_fifteen_minutes(5);
     /// Sign-up attempts (successful or not) per client address.
-    pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
-        max: 10,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const SIGN_UPS_PER_ADDRESS: Limit = per_fifteen_minutes(10);
     /// Unauthenticated passkey sign-in starts per client address (each one
     /// writes a ceremony row; a login page asks once per visit).
     pub const PASSKEY_STARTS_PER_ADDRESS: Limit = Limit {
@@ -63,10 +56,7 @@ pub mod limits {
         window: Duration::from_secs(60),
     };
     /// Refused passwordless passkey assertions per client address.
-    pub const PASSKEY_FAILURES_PER_ADDRESS: Limit = Limit {
-        max: 100,
-        window: FIFTEEN_MINUTES,
-    };
+    pub const PASSKEY_FAILURES_PER_ADDRESS: Limit = per_fifteen_minutes(100);
 }
 
 /// The attempt counters: each names what it counts and the limit it has.

@@ -14,29 +14,37 @@ use crate::state::WebConfig;
 /// outlives the browser session ("remember me") until the session expires;
 /// otherwise it ends with the browser session. The app decides which.
 pub fn session_cookie(web: &WebConfig, issued: &IssuedSession) -> HeaderValue {
-    let mut cookie = Cookie::build((web.session_cookie(), issued.token.expose().to_owned()))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(web.https);
+    let mut cookie = base(
+        web,
+        web.session_cookie(),
+        issued.token.expose().to_owned(),
+        "/",
+    );
     if issued.persistent {
         let session = &issued.session;
         let lifetime = session.created_at.seconds_until(session.expires_at);
         let seconds = i64::try_from(lifetime).unwrap_or(i64::MAX);
-        cookie = cookie.max_age(time::Duration::seconds(seconds));
+        cookie.set_max_age(time::Duration::seconds(seconds));
     }
-    header(cookie.build())
+    header(cookie)
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(web: &WebConfig) -> HeaderValue {
-    let cookie = Cookie::build((web.session_cookie(), ""))
+    let mut cookie = base(web, web.session_cookie(), String::new(), "/");
+    cookie.make_removal();
+    header(cookie)
+}
+
+/// The attributes every twofold cookie has: HttpOnly, SameSite=Lax, the
+/// given path, and Secure when the public URL is https.
+fn base(web: &WebConfig, name: &'static str, value: String, path: &'static str) -> Cookie<'static> {
+    Cookie::build((name, value))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .path("/")
+        .path(path)
         .secure(web.https)
-        .removal();
-    header(cookie.build())
+        .build()
 }
 
 fn header(cookie: Cookie<'_>) -> HeaderValue {
@@ -54,25 +62,22 @@ pub const CHALLENGE_PATHS: [&str; 2] = ["/login/mfa", "/api/v1/sessions/mfa"];
 /// challenge, one copy for each path that reads it.
 pub fn challenge_cookies(web: &WebConfig, challenge: &SessionToken) -> [HeaderValue; 2] {
     CHALLENGE_PATHS.map(|path| {
-        let cookie = Cookie::build((web.challenge_cookie(), challenge.expose().to_owned()))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path(path)
-            .secure(web.https)
-            .max_age(time::Duration::minutes(5));
-        header(cookie.build())
+        let mut cookie = base(
+            web,
+            web.challenge_cookie(),
+            challenge.expose().to_owned(),
+            path,
+        );
+        cookie.set_max_age(time::Duration::minutes(5));
+        header(cookie)
     })
 }
 
 /// `Set-Cookie`s that remove both copies of the challenge cookie.
 pub fn clear_challenge_cookies(web: &WebConfig) -> [HeaderValue; 2] {
     CHALLENGE_PATHS.map(|path| {
-        let cookie = Cookie::build((web.challenge_cookie(), ""))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path(path)
-            .secure(web.https)
-            .removal();
-        header(cookie.build())
+        let mut cookie = base(web, web.challenge_cookie(), String::new(), path);
+        cookie.make_removal();
+        header(cookie)
     })
 }

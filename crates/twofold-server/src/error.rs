@@ -1,6 +1,6 @@
 //! API errors: the status, a stable snake_case code, and a message, as
 //! `{"error":{"code":"…","message":"…"}}`. Internal causes are never sent:
-//! they are logged once per request (see `middleware::log_internal_causes`).
+//! they are logged once per request (see `internal_causes::log_internal_causes`).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -9,7 +9,7 @@ use serde::Serialize;
 use twofold_app::AppError;
 use utoipa::ToSchema;
 
-use crate::middleware;
+use crate::internal_causes;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -86,7 +86,7 @@ impl From<AppError> for ApiError {
             AppError::RateLimited { retry_after } => {
                 error.retry_after = Some(retry_after.as_secs().max(1));
             }
-            AppError::Internal(cause) => middleware::keep_internal_cause(cause),
+            AppError::Internal(cause) => internal_causes::keep_internal_cause(cause),
             _ => {}
         }
         error

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -10,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
 
 use crate::client_ip::client_ip;
@@ -31,6 +33,31 @@ where
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(body_rejection(rejection.status(), rejection.body_text())),
         }
+    }
+}
+
+/// A JSON body that may be left out: an empty (or all-whitespace) body is
+/// `T::default()`. A body that is there must parse, or the answer is `400
+/// invalid_request`.
+pub struct OptionalJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        serde_json::from_slice(&body)
+            .map(OptionalJson)
+            .map_err(|e| ApiError::invalid_request(e.to_string()).into_response())
     }
 }
 

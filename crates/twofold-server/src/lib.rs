@@ -7,6 +7,7 @@ pub mod client_ip;
 mod cookies;
 mod error;
 mod extract;
+mod internal_causes;
 mod middleware;
 mod ops;
 mod pages;
@@ -55,7 +56,9 @@ pub fn router(state: AppState) -> Router {
             middleware::request_deadline,
         ));
     middleware::with_security_headers(routes, &state.web)
-        .layer(axum::middleware::from_fn(middleware::log_internal_causes))
+        .layer(axum::middleware::from_fn(
+            internal_causes::log_internal_causes,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))

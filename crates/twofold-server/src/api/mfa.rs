@@ -8,8 +8,9 @@ use twofold_app::{RecoverySheet, TotpAuthenticator};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, RequireStepUp};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, OptionalJson, RequireStepUp};
 use crate::state::AppState;
 
 /// An authenticator app, as its owner sees it (never its secret).
@@ -132,13 +133,8 @@ pub struct PendingView {
 pub async fn start_totp(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
-    body: axum::body::Bytes,
+    OptionalJson(request): OptionalJson<StartTotp>,
 ) -> Result<(StatusCode, Json<PendingView>), ApiError> {
-    let request: StartTotp = if body.iter().all(u8::is_ascii_whitespace) {
-        StartTotp::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_request(e.to_string()))?
-    };
     let pending = state
         .app
         .start_totp(&session, request.name.as_deref())
@@ -235,14 +231,6 @@ pub async fn rename_totp(
         authenticator: AuthenticatorView::from(&renamed),
         recovery_codes: None,
     }))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct RemoveOptions {
-    /// Required (true) to remove the last second factor, which turns MFA off.
-    #[serde(default)]
-    confirm_last: bool,
 }
 
 /// Remove an authenticator app (step-up).

@@ -7,6 +7,7 @@ mod me;
 mod mfa;
 mod passkeys;
 mod sessions;
+mod sign_in;
 mod views;
 
 use std::sync::Arc;

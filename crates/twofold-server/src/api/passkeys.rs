@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use twofold_app::PasskeyRecord;
@@ -16,9 +15,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::sessions::active_session;
+use super::sign_in::{active_session, challenge_from};
+use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, RequireStepUp};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, OptionalJson, RequireStepUp};
 use crate::state::AppState;
 
 /// A passkey, as its owner sees it.
@@ -77,21 +77,13 @@ pub struct RegistrationOptionsRequest {
 pub async fn registration_options(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
-    body: axum::body::Bytes,
+    OptionalJson(request): OptionalJson<RegistrationOptionsRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let request: RegistrationOptionsRequest = optional_json(&body)?;
     let (id, options) = state
         .app
         .start_passkey_registration(&session, request.name.as_deref())
         .await?;
     with_ceremony(id.expose(), &options)
-}
-
-fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid_request(e.to_string()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,14 +184,6 @@ pub async fn rename(
     }))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct RemoveOptions {
-    /// Required (true) to remove the last second factor, which turns MFA off.
-    #[serde(default)]
-    confirm_last: bool,
-}
-
 /// Remove a passkey (step-up).
 #[utoipa::path(
     delete, path = "/me/mfa/passkeys/{id}", tag = "passkeys",
@@ -257,7 +241,7 @@ pub struct AssertionRequest {
     post, path = "/sessions/passkey", tag = "sessions",
     request_body = AssertionRequest,
     responses(
-        (status = 201, description = "Signed in; sets the session cookie", body = super::sessions::ActiveSession),
+        (status = 201, description = "Signed in; sets the session cookie", body = super::sign_in::ActiveSession),
         (status = 400, description = "Malformed, or the ceremony is unknown, expired or spent (`ceremony_expired`)", body = ErrorBody),
         (status = 401, description = "Not verified (`invalid_credentials`), or a credential this server does not know (`unknown_credential`)", body = ErrorBody),
         (status = 429, description = "Too many failures (`rate_limited`)", body = ErrorBody),
@@ -282,21 +266,6 @@ pub struct MfaOptionsRequest {
     challenge_id: Option<String>,
 }
 
-/// The challenge from the body, else from the browser's challenge cookie.
-pub fn challenge_from(
-    state: &AppState,
-    headers: &HeaderMap,
-    given: Option<String>,
-) -> Result<String, ApiError> {
-    given
-        .or_else(|| {
-            CookieJar::from_headers(headers)
-                .get(state.web.challenge_cookie())
-                .map(|c| c.value().to_owned())
-        })
-        .ok_or_else(|| twofold_app::AppError::ChallengeExpired.into())
-}
-
 /// Options for a passkey as the second factor of a sign-in (the account's
 /// credentials listed, so security keys without discoverable credentials work).
 #[utoipa::path(
@@ -311,9 +280,8 @@ pub fn challenge_from(
 pub async fn mfa_options(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    OptionalJson(request): OptionalJson<MfaOptionsRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let request: MfaOptionsRequest = optional_json(&body)?;
     let challenge_id = challenge_from(&state, &headers, request.challenge_id)?;
     let options = state.app.start_mfa_passkey(&challenge_id).await?;
     Ok(Json(

@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use twofold_app::{IssuedChallenge, IssuedSession, MfaProof, Proof, SignInOutcome};
+use twofold_app::{MfaProof, Proof, SignInOutcome};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::sign_in::{ActiveSession, MfaRequired, active_session, challenge_from, mfa_required};
 use super::views::{SessionListItem, SessionView};
 use crate::cookies;
 use crate::error::{ApiError, ErrorBody};
@@ -25,21 +26,6 @@ pub struct SignInRequest {
     /// Keep the browser signed in beyond this browser session.
     #[serde(default)]
     remember_me: bool,
-}
-
-/// A session is active: its token (shown once) and its details.
-#[derive(Serialize, ToSchema)]
-pub struct ActiveSession {
-    /// Always `active`.
-    #[schema(example = "active")]
-    state: &'static str,
-    /// Bearer token for API use; the browser also gets it as a cookie.
-    token: String,
-    session: SessionView,
-    /// After a sign-in with a recovery code: how many codes are left
-    /// (generate a new sheet when few or none are).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recovery_codes_remaining: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,38 +58,6 @@ pub async fn sign_in(
         SignInOutcome::Active(issued) => Ok(active_session(&state, issued)),
         SignInOutcome::MfaRequired(challenge) => Ok(mfa_required(&state, challenge)),
     }
-}
-
-/// The password was right and MFA is on.
-#[derive(Serialize, ToSchema)]
-pub struct MfaRequired {
-    /// Always `mfa_required`.
-    #[schema(example = "mfa_required")]
-    state: &'static str,
-    /// Pass to `POST /sessions/mfa`. Single use; the browser also gets it
-    /// as a short-lived cookie.
-    challenge_id: String,
-    /// The methods that can meet the challenge: `totp`, later
-    /// `recovery_code` and `webauthn`.
-    methods: Vec<&'static str>,
-    expires_at: String,
-}
-
-/// `200 {state:"mfa_required", …}` with the challenge cookie.
-pub fn mfa_required(state: &AppState, challenge: IssuedChallenge) -> Response {
-    let cookies = cookies::challenge_cookies(&state.web, &challenge.id);
-    let body = MfaRequired {
-        state: "mfa_required",
-        challenge_id: challenge.id.expose().to_owned(),
-        methods: challenge.methods.iter().map(|m| m.as_str()).collect(),
-        expires_at: challenge.expires_at.to_rfc3339(),
-    };
-    (
-        StatusCode::OK,
-        AppendHeaders(cookies.map(|cookie| (header::SET_COOKIE, cookie))),
-        Json(body),
-    )
-        .into_response()
 }
 
 /// The second step of a sign-in.
@@ -151,7 +105,7 @@ pub async fn complete_mfa(
             challenge_id,
             credential,
         } => (
-            super::passkeys::challenge_from(&state, &headers, challenge_id)?,
+            challenge_from(&state, &headers, challenge_id)?,
             MfaProof::Webauthn(credential),
         ),
     };
@@ -161,23 +115,6 @@ pub async fn complete_mfa(
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
-}
-
-/// `201 {state:"active", token, session}` with the session cookie.
-pub fn active_session(state: &AppState, issued: IssuedSession) -> Response {
-    let cookie = cookies::session_cookie(&state.web, &issued);
-    let body = ActiveSession {
-        state: "active",
-        token: issued.token.expose().to_owned(),
-        session: SessionView::from(&issued.session),
-        recovery_codes_remaining: issued.recovery_codes_left,
-    };
-    (
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        Json(body),
-    )
-        .into_response()
 }
 
 /// The caller's session.

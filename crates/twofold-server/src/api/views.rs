@@ -1,6 +1,7 @@
-//! The JSON shapes the API answers with, built from the records the app returns.
+//! The JSON shapes the API answers with, built from the records the app
+//! returns, and the query options more than one route takes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use twofold_app::{Account, AuditEvent, Session};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -161,4 +162,12 @@ pub struct EventPaging {
     pub limit: Option<u32>,
     /// Only events older than the event with this id.
     pub before: Option<Uuid>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveOptions {
+    /// Required (true) to remove the last second factor, which turns MFA off.
+    #[serde(default)]
+    pub confirm_last: bool,
 }

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
 
+use super::respond::{failed, notice, see_other};
 use super::stash::{ActionForm, unreadable_form};
-use super::{failed, see_other};
+use super::step_up;
 use crate::extract::{Client, PageSession};
 use crate::state::AppState;
 
@@ -53,8 +54,28 @@ impl<F> PageAction<F> {
     /// otherwise the message page titled `title`.
     pub async fn refused(&self, state: &AppState, title: &str, e: AppError) -> Response {
         match e {
-            AppError::ReauthRequired => self.replay.step_up(state, &self.session).await,
+            AppError::ReauthRequired => {
+                let pending = self.replay.pending(state);
+                step_up::screen(state, &self.session, pending, None).await
+            }
             e => failed(title, e),
+        }
+    }
+}
+
+impl<F> PageAction<F> {
+    /// Back to the Security page showing the notice `done` when the change
+    /// went through; otherwise as [`Self::refused`].
+    pub async fn answer<T>(
+        &self,
+        state: &AppState,
+        result: Result<T, AppError>,
+        done: &str,
+        title: &str,
+    ) -> Response {
+        match result {
+            Ok(_) => notice(done),
+            Err(e) => self.refused(state, title, e).await,
         }
     }
 }

@@ -8,15 +8,14 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use secrecy::SecretString;
 use serde::Deserialize;
-use twofold_app::IssuedSession;
+use twofold_app::{AppError, IssuedSession};
 
-use super::{explain, render, see_other};
+use super::paths::HOME;
+use super::respond::{explain, render, see_other};
 use crate::cookies;
 use crate::error::ApiError;
 use crate::extract::{Client, PageForm, PageSession};
 use crate::state::AppState;
-
-use super::HOME;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -95,16 +94,7 @@ pub async fn setup(
         .await
     {
         Ok(issued) => signed_in(&state, &issued),
-        Err(e) => {
-            let (status, error) = explain(e);
-            render(
-                status,
-                &SetupPage {
-                    email: form.email,
-                    error: Some(error),
-                },
-            )
-        }
+        Err(e) => refused::<SetupPage>(e, form.email),
     }
 }
 
@@ -160,17 +150,7 @@ pub async fn login(
             )
                 .into_response()
         }
-        Err(e) => {
-            let (status, error) = explain(e);
-            render(
-                status,
-                &LoginPage {
-                    email: form.email,
-                    error: Some(error),
-                    autofill: false,
-                },
-            )
-        }
+        Err(e) => refused::<LoginPage>(e, form.email),
     }
 }
 
@@ -196,6 +176,12 @@ fn signed_in(state: &AppState, issued: &IssuedSession) -> Response {
 /// A form body that could not be read at all (too large, wrong type).
 fn form_error<P: FormPage>(e: ApiError, email: String) -> Response {
     render(e.status, &P::with_error(email, e.message))
+}
+
+/// A use case refused the form: the page again, with the email kept.
+fn refused<P: FormPage>(e: AppError, email: String) -> Response {
+    let (status, error) = explain(e);
+    render(status, &P::with_error(email, error))
 }
 
 trait FormPage: Template {

@@ -10,7 +10,8 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use twofold_app::{AppError, MfaProof};
 
-use super::{HOME, explain, render, see_other};
+use super::paths::HOME;
+use super::respond::{explain, render, see_other};
 use crate::cookies;
 use crate::extract::{Client, PageForm};
 use crate::state::AppState;

@@ -10,20 +10,17 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::action::{NameForm, NoFields, PageAction, RemoveForm};
-use super::security::notice;
-use super::{failed, message, recovery, see_other};
+use super::paths;
+use super::recovery;
+use super::respond::{failed, message, notice, see_other};
 use crate::state::AppState;
-
-pub const ADD: &str = "/settings/security/passkeys/add";
-pub const RENAME: &str = "/settings/security/passkeys/{id}/rename";
-pub const REMOVE: &str = "/settings/security/passkeys/{id}/remove";
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/security/passkeys", post(finish))
-        .route(ADD, post(add))
-        .route(RENAME, post(rename))
-        .route(REMOVE, post(remove))
+        .route(paths::PASSKEY_ADD, post(add))
+        .route(paths::PASSKEY_RENAME, post(rename))
+        .route(paths::PASSKEY_REMOVE, post(remove))
 }
 
 /// Where the page's script continues an "Add passkey" that waited for the
@@ -92,10 +89,9 @@ async fn rename(
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
-    match state.app.rename_passkey(&a.session, id, name, &a.ctx).await {
-        Ok(_) => notice("passkey_renamed"),
-        Err(e) => a.refused(&state, "Passkey not renamed", e).await,
-    }
+    let result = state.app.rename_passkey(&a.session, id, name, &a.ctx).await;
+    a.answer(&state, result, "passkey_renamed", "Passkey not renamed")
+        .await
 }
 
 async fn remove(
@@ -104,12 +100,10 @@ async fn remove(
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();
-    match state
+    let result = state
         .app
         .remove_passkey(&a.session, id, confirm_last, &a.ctx)
+        .await;
+    a.answer(&state, result, "passkey_removed", "Passkey not removed")
         .await
-    {
-        Ok(()) => notice("passkey_removed"),
-        Err(e) => a.refused(&state, "Passkey not removed", e).await,
-    }
 }

@@ -1,11 +1,11 @@
 //! The page actions that need a step-up, and the only places the step-up
 //! screen may send a browser back to. Anything else (another path, `.` or
 //! `..` segments, percent-encoding, a UUID in another spelling) is not one
-//! of them. The paths are the page modules' own routes.
+//! of them. The paths are the ones the page modules route (`paths`).
 
 use uuid::Uuid;
 
-use super::{passkeys, recovery, security, totp};
+use super::paths;
 
 /// A security change waiting for the step-up proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,15 +56,15 @@ impl PendingChange {
     /// The route of the action, as its page module's router holds it.
     fn route(self) -> &'static str {
         match self {
-            Self::ChangePassword => security::PASSWORD,
-            Self::AddTotp => totp::ADD,
-            Self::RenameTotp(_) => totp::RENAME,
-            Self::RemoveTotp(_) => totp::REMOVE,
-            Self::NewRecoveryCodes => recovery::GENERATE,
-            Self::DisableMfa => recovery::DISABLE,
-            Self::AddPasskey => passkeys::ADD,
-            Self::RenamePasskey(_) => passkeys::RENAME,
-            Self::RemovePasskey(_) => passkeys::REMOVE,
+            Self::ChangePassword => paths::PASSWORD,
+            Self::AddTotp => paths::TOTP_ADD,
+            Self::RenameTotp(_) => paths::TOTP_RENAME,
+            Self::RemoveTotp(_) => paths::TOTP_REMOVE,
+            Self::NewRecoveryCodes => paths::RECOVERY_GENERATE,
+            Self::DisableMfa => paths::MFA_DISABLE,
+            Self::AddPasskey => paths::PASSKEY_ADD,
+            Self::RenamePasskey(_) => paths::PASSKEY_RENAME,
+            Self::RemovePasskey(_) => paths::PASSKEY_REMOVE,
         }
     }
 

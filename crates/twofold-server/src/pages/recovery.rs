@@ -11,18 +11,16 @@ use serde::Deserialize;
 use twofold_app::{RecoverySheet, Session};
 
 use super::action::{NoFields, PageAction};
-use super::render;
-use super::security::notice;
+use super::paths;
+use super::respond::{message, render};
 use crate::state::AppState;
 
 pub const FILENAME: &str = "twofold-recovery-codes.txt";
-pub const GENERATE: &str = "/settings/security/recovery-codes";
-pub const DISABLE: &str = "/settings/security/mfa/disable";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(GENERATE, post(generate))
-        .route(DISABLE, post(disable))
+        .route(paths::RECOVERY_GENERATE, post(generate))
+        .route(paths::MFA_DISABLE, post(disable))
 }
 
 #[derive(Template)]
@@ -84,14 +82,12 @@ struct DisableForm {
 async fn disable(State(state): State<AppState>, a: PageAction<DisableForm>) -> Response {
     const TITLE: &str = "Two-factor authentication is still on";
     if a.form.confirm.as_deref() != Some("true") {
-        return super::message(
+        return message(
             StatusCode::BAD_REQUEST,
             TITLE,
             "Tick \"I understand\" to turn it off.",
         );
     }
-    match state.app.disable_mfa(&a.session, &a.ctx).await {
-        Ok(()) => notice("mfa_disabled"),
-        Err(e) => a.refused(&state, TITLE, e).await,
-    }
+    let result = state.app.disable_mfa(&a.session, &a.ctx).await;
+    a.answer(&state, result, "mfa_disabled", TITLE).await
 }

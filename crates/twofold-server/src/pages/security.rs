@@ -16,28 +16,21 @@ use twofold_core::session::Amr;
 use uuid::Uuid;
 
 use super::action::PageAction;
-use super::{failed, render, see_other};
+use super::paths;
+use super::respond::{failed, notice, render, see_other};
 use crate::error::ApiError;
 use crate::extract::{Client, SignedIn};
 use crate::state::AppState;
 
-pub const PATH: &str = "/settings/security";
-pub const PASSWORD: &str = "/settings/security/password";
-
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(PATH, get(page))
-        .route(PASSWORD, post(change_password))
+        .route(paths::SECURITY, get(page))
+        .route(paths::PASSWORD, post(change_password))
         .route("/settings/security/sessions/{id}/revoke", post(revoke))
         .route(
             "/settings/security/sessions/revoke-others",
             post(revoke_others),
         )
-}
-
-/// Back to the Security page, showing the notice `key`.
-pub fn notice(key: &str) -> Response {
-    see_other(&format!("{PATH}?notice={key}"))
 }
 
 /// How many events the activity list shows.
@@ -256,14 +249,12 @@ async fn change_password(State(state): State<AppState>, a: PageAction<PasswordFo
         current_password,
         new_password,
     } = a.form.clone();
-    match state
+    let result = state
         .app
         .change_password(&a.session, current_password, new_password, &a.ctx)
+        .await;
+    a.answer(&state, result, "password_changed", "Password not changed")
         .await
-    {
-        Ok(_) => notice("password_changed"),
-        Err(e) => a.refused(&state, "Password not changed", e).await,
-    }
 }
 
 async fn revoke(

@@ -26,12 +26,11 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use twofold_app::Session;
 use twofold_core::Timestamp;
 use zeroize::Zeroizing;
 
-use super::message;
 use super::pending::PendingChange;
+use super::respond::message;
 use crate::state::{AppState, WebConfig};
 
 /// How long a stashed form waits for its proof.
@@ -235,12 +234,10 @@ impl ActionForm {
         self.fields.decode()
     }
 
-    /// The step-up screen for this action, with the form sealed into it.
-    pub async fn step_up(&self, state: &AppState, session: &Session) -> Response {
-        super::step_up::screen(state, session, self.pending(state), None).await
-    }
-
-    fn pending(&self, state: &AppState) -> Option<Pending> {
+    /// The change this form makes, with the form sealed for the step-up
+    /// screen to post again; none when it is not a step-up action or the
+    /// form cannot be sealed.
+    pub fn pending(&self, state: &AppState) -> Option<Pending> {
         let change = self.change?;
         let expires_at = state.app.now().plus(LIFETIME);
         let sealed = self

@@ -14,8 +14,9 @@ use axum::routing::get;
 use secrecy::SecretString;
 use twofold_app::{AppError, Proof, Session};
 
+use super::paths;
+use super::respond::{explain, failed, render, see_other};
 use super::stash::{Fields, Pending, stale_page};
-use super::{explain, failed, render, see_other};
 use crate::extract::{Client, SignedIn};
 use crate::state::AppState;
 
@@ -98,7 +99,7 @@ async fn confirm(
                 [(header::LOCATION, pending.change.path())],
             )
                 .into_response(),
-            None => see_other(super::security::PATH),
+            None => see_other(paths::SECURITY),
         },
         Err(
             e @ (AppError::WrongProof

@@ -12,8 +12,9 @@ use twofold_app::{AppError, PendingTotp};
 use uuid::Uuid;
 
 use super::action::{NameForm, PageAction, RemoveForm};
-use super::security::notice;
-use super::{explain, failed, recovery, render};
+use super::paths;
+use super::recovery;
+use super::respond::{explain, failed, notice, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -43,16 +44,12 @@ fn enroll_page(status: StatusCode, pending: PendingTotp, error: Option<String>) 
     )
 }
 
-pub const ADD: &str = "/settings/security/totp";
-pub const RENAME: &str = "/settings/security/totp/{id}/rename";
-pub const REMOVE: &str = "/settings/security/totp/{id}/remove";
-
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(ADD, post(add))
+        .route(paths::TOTP_ADD, post(add))
         .route("/settings/security/totp/{id}/verify", post(verify))
-        .route(RENAME, post(rename))
-        .route(REMOVE, post(remove))
+        .route(paths::TOTP_RENAME, post(rename))
+        .route(paths::TOTP_REMOVE, post(remove))
 }
 
 /// The code from the app, and the name chosen for it.
@@ -116,10 +113,9 @@ async fn rename(
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
-    match state.app.rename_totp(&a.session, id, name, &a.ctx).await {
-        Ok(_) => notice("totp_renamed"),
-        Err(e) => a.refused(&state, "Authenticator not renamed", e).await,
-    }
+    let result = state.app.rename_totp(&a.session, id, name, &a.ctx).await;
+    a.answer(&state, result, "totp_renamed", "Authenticator not renamed")
+        .await
 }
 
 async fn remove(
@@ -128,12 +124,10 @@ async fn remove(
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();
-    match state
+    let result = state
         .app
         .remove_totp(&a.session, id, confirm_last, &a.ctx)
+        .await;
+    a.answer(&state, result, "totp_removed", "Authenticator not removed")
         .await
-    {
-        Ok(()) => notice("totp_removed"),
-        Err(e) => a.refused(&state, "Authenticator not removed", e).await,
-    }
 }

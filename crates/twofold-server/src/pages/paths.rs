@@ -1,0 +1,17 @@
+//! The page paths named outside their own handler module: the step-up
+//! screen sends a browser back to the protected actions, and the actions
+//! send it back to the Security page. Each is typed here once.
+
+/// The Security page.
+pub const SECURITY: &str = "/settings/security";
+/// Where a signed-in person lands.
+pub const HOME: &str = SECURITY;
+pub const PASSWORD: &str = "/settings/security/password";
+pub const TOTP_ADD: &str = "/settings/security/totp";
+pub const TOTP_RENAME: &str = "/settings/security/totp/{id}/rename";
+pub const TOTP_REMOVE: &str = "/settings/security/totp/{id}/remove";
+pub const RECOVERY_GENERATE: &str = "/settings/security/recovery-codes";
+pub const MFA_DISABLE: &str = "/settings/security/mfa/disable";
+pub const PASSKEY_ADD: &str = "/settings/security/passkeys/add";
+pub const PASSKEY_RENAME: &str = "/settings/security/passkeys/{id}/rename";
+pub const PASSKEY_REMOVE: &str = "/settings/security/passkeys/{id}/remove";

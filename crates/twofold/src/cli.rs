@@ -1,0 +1,98 @@
+//! The command line: flags, subcommands, and the settings they override.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::Failure;
+use crate::config::{self, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "twofold",
+    version,
+    about = "Accounts and multi-factor authentication in one binary"
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalFlags,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags that override the environment and the configuration file.
+#[derive(Args)]
+pub(crate) struct GlobalFlags {
+    /// TOML configuration file (also TWOFOLD_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Address to listen on (TWOFOLD_LISTEN, default 127.0.0.1:8080).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Data folder for the SQLite database and key (TWOFOLD_DATA_DIR).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) data_dir: Option<String>,
+    /// sqlite:… or postgres://… (TWOFOLD_DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) database_url: Option<String>,
+    /// The URL people use to reach twofold (TWOFOLD_PUBLIC_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the server.
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the server key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// owner, admin or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Print a new random server key (base64url).
+    Generate {
+        /// Write it to a new file of mode 0600 instead.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+pub(crate) fn load_settings(flags: &GlobalFlags) -> Result<Settings, Failure> {
+    let env = |name: &str| std::env::var(name).ok();
+    let config_file = flags
+        .config
+        .clone()
+        .or_else(|| env("TWOFOLD_CONFIG").map(PathBuf::from));
+    Ok(config::load(
+        config_file.as_deref(),
+        &[
+            ("listen", flags.listen.clone()),
+            ("data_dir", flags.data_dir.clone()),
+            ("database_url", flags.database_url.clone()),
+            ("public_url", flags.public_url.clone()),
+        ],
+        env,
+    )?)
+}
