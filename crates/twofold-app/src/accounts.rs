@@ -3,13 +3,12 @@
 
 use secrecy::SecretString;
 use serde_json::json;
-use twofold_core::Role;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::password::{NewPassword, PasswordError};
 use twofold_core::throttle::Counter;
+use twofold_core::{AccountId, Role};
 use twofold_store::{Account, NewAccount, StoreError};
-use uuid::Uuid;
 
 use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext, Signup};
@@ -150,7 +149,7 @@ impl App {
     }
 
     /// The account behind an id, if it still exists.
-    pub async fn account(&self, id: Uuid) -> AppResult<Account> {
+    pub async fn account(&self, id: AccountId) -> AppResult<Account> {
         self.store
             .account_by_id(id)
             .await?
@@ -168,7 +167,7 @@ impl App {
             None => None,
         };
         Ok(NewAccount {
-            id: self.new_id(),
+            id: AccountId::from_uuid(self.new_id()),
             email,
             role,
             password_hash,

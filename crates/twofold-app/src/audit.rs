@@ -46,7 +46,7 @@ impl App {
         detail: Value,
     ) -> AuditEvent {
         AuditEvent {
-            id: self.new_id(),
+            id: twofold_core::EventId::from_uuid(self.new_id()),
             at: self.clock.now(),
             account_id: account,
             actor,

@@ -1,9 +1,9 @@
 //! Reading the audit log: one's own activity, and (for admins) everyone's.
 
 use twofold_core::AccountId;
+use twofold_core::EventId;
 use twofold_core::audit::EventKind;
 use twofold_store::{AuditEvent, EventQuery, Session};
-use uuid::Uuid;
 
 use crate::{App, AppError, AppResult};
 
@@ -15,7 +15,7 @@ impl App {
     pub async fn my_events(
         &self,
         session: &Session,
-        before: Option<Uuid>,
+        before: Option<EventId>,
         limit: u32,
     ) -> AppResult<Vec<AuditEvent>> {
         Ok(self
@@ -35,7 +35,7 @@ impl App {
         session: &Session,
         account_id: Option<AccountId>,
         kind: Option<EventKind>,
-        before: Option<Uuid>,
+        before: Option<EventId>,
         limit: u32,
     ) -> AppResult<Vec<AuditEvent>> {
         if !session.account_role.is_admin() {

@@ -4,52 +4,56 @@
 use serde_json::{Map, Value, json};
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::factor::{FactorName, FactorNameError};
+use twofold_core::{PasskeyId, TotpId};
 use twofold_store::Session;
-use uuid::Uuid;
 
 use crate::{App, AppError, AppResult, RecoverySheet, RequestContext};
 
-/// The kind of strong factor a rename or removal is about.
+/// The strong factor a rename or removal is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Factor {
-    AuthenticatorApp,
-    Passkey,
+    AuthenticatorApp(TotpId),
+    Passkey(PasskeyId),
 }
 
 impl Factor {
     fn missing(self) -> AppError {
         AppError::NotFound(match self {
-            Factor::AuthenticatorApp => "no such authenticator",
-            Factor::Passkey => "no such passkey",
+            Factor::AuthenticatorApp(_) => "no such authenticator",
+            Factor::Passkey(_) => "no such passkey",
         })
     }
 
     /// The audit detail's key for the factor's id.
     fn id_key(self) -> &'static str {
         match self {
-            Factor::AuthenticatorApp => "authenticator_id",
-            Factor::Passkey => "passkey_id",
+            Factor::AuthenticatorApp(_) => "authenticator_id",
+            Factor::Passkey(_) => "passkey_id",
         }
     }
 
     fn renamed(self) -> EventKind {
         match self {
-            Factor::AuthenticatorApp => EventKind::TotpRenamed,
-            Factor::Passkey => EventKind::PasskeyRenamed,
+            Factor::AuthenticatorApp(_) => EventKind::TotpRenamed,
+            Factor::Passkey(_) => EventKind::PasskeyRenamed,
         }
     }
 
     fn removed(self) -> EventKind {
         match self {
-            Factor::AuthenticatorApp => EventKind::TotpRemoved,
-            Factor::Passkey => EventKind::PasskeyRemoved,
+            Factor::AuthenticatorApp(_) => EventKind::TotpRemoved,
+            Factor::Passkey(_) => EventKind::PasskeyRemoved,
         }
     }
 
-    /// An audit detail naming the factor `id` first, then `fields`.
-    fn detail(self, id: Uuid, fields: Value) -> Value {
+    /// An audit detail naming the factor's id first, then `fields`.
+    fn detail(self, fields: Value) -> Value {
+        let id = match self {
+            Factor::AuthenticatorApp(id) => json!(id),
+            Factor::Passkey(id) => json!(id),
+        };
         let mut detail = Map::new();
-        detail.insert(self.id_key().to_owned(), json!(id));
+        detail.insert(self.id_key().to_owned(), id);
         if let Value::Object(fields) = fields {
             detail.extend(fields);
         }
@@ -82,7 +86,6 @@ impl App {
         &self,
         session: &Session,
         factor: Factor,
-        id: Uuid,
         name: &str,
         ctx: &RequestContext,
     ) -> AppResult<()> {
@@ -91,13 +94,13 @@ impl App {
         let account = session.account_id;
         let mut tx = self.store.begin().await?;
         let renamed = match factor {
-            Factor::AuthenticatorApp => tx.rename_totp(account, id, name.as_str()).await?,
-            Factor::Passkey => tx.rename_passkey(account, id, name.as_str()).await?,
+            Factor::AuthenticatorApp(id) => tx.rename_totp(account, id, name.as_str()).await?,
+            Factor::Passkey(id) => tx.rename_passkey(account, id, name.as_str()).await?,
         };
         if !renamed {
             return Err(factor.missing());
         }
-        let detail = factor.detail(id, json!({ "name": name.as_str() }));
+        let detail = factor.detail(json!({ "name": name.as_str() }));
         self.audit_own(&mut *tx, account, factor.renamed(), ctx, detail)
             .await?;
         tx.commit().await?;
@@ -111,7 +114,6 @@ impl App {
         &self,
         session: &Session,
         factor: Factor,
-        id: Uuid,
         confirm_last: bool,
         ctx: &RequestContext,
     ) -> AppResult<()> {
@@ -123,8 +125,8 @@ impl App {
         tx.lock_account(account).await?;
         let before = tx.strong_factors(account).await?;
         let removed = match factor {
-            Factor::AuthenticatorApp => tx.delete_totp(account, id).await?,
-            Factor::Passkey => tx.delete_passkey(account, id).await?,
+            Factor::AuthenticatorApp(id) => tx.delete_totp(account, id).await?,
+            Factor::Passkey(id) => tx.delete_passkey(account, id).await?,
         };
         if !removed {
             return Err(factor.missing());
@@ -135,7 +137,7 @@ impl App {
             && self
                 .strong_factor_removed(&mut *tx, account, before, confirm_last)
                 .await?;
-        let detail = factor.detail(id, json!({ "mfa_now_off": was_last }));
+        let detail = factor.detail(json!({ "mfa_now_off": was_last }));
         self.audit_own(&mut *tx, account, factor.removed(), ctx, detail)
             .await?;
         tx.commit().await?;

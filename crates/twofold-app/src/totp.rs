@@ -6,9 +6,8 @@ use twofold_core::audit::EventKind;
 use twofold_core::factor::FactorName;
 use twofold_core::key::Purpose;
 use twofold_core::totp::{CodeError, TotpSecret};
-use twofold_core::{AccountId, Timestamp};
+use twofold_core::{AccountId, Timestamp, TotpId};
 use twofold_store::{Session, TotpAuthenticator, Tx};
-use uuid::Uuid;
 
 use crate::factors::{Factor, final_name, invalid_name};
 use crate::{App, AppError, AppResult, RequestContext};
@@ -25,7 +24,7 @@ const NO_PENDING: &str = "no such pending authenticator; it may have expired";
 /// A new, unconfirmed authenticator: what the person scans or types.
 #[derive(Debug)]
 pub struct PendingTotp {
-    pub id: Uuid,
+    pub id: TotpId,
     pub secret: TotpSecret,
     pub otpauth_uri: String,
     pub qr_svg: String,
@@ -50,7 +49,7 @@ pub(crate) enum CodeCheck {
     Wrong,
 }
 
-fn aad(id: Uuid, account: AccountId) -> Vec<u8> {
+fn aad(id: TotpId, account: AccountId) -> Vec<u8> {
     format!("totp|{id}|{account}").into_bytes()
 }
 
@@ -77,7 +76,7 @@ impl App {
         self.require_step_up(session)?;
         let name = FactorName::or_default(name, DEFAULT_NAME).map_err(invalid_name)?;
         let now = self.clock.now();
-        let id = self.new_id();
+        let id = TotpId::from_uuid(self.new_id());
         let secret = TotpSecret::generate().map_err(AppError::internal)?;
         let sealed = self
             .key
@@ -125,7 +124,7 @@ impl App {
 
     /// The enrolment details of a pending authenticator again (e.g. the page
     /// after a mistyped code). Only while it is pending and unexpired.
-    pub async fn pending_totp(&self, session: &Session, id: Uuid) -> AppResult<PendingTotp> {
+    pub async fn pending_totp(&self, session: &Session, id: TotpId) -> AppResult<PendingTotp> {
         let now = self.clock.now();
         let totp = self.started_enrolment(session, id, now).await?;
         let secret = self.open_secret(&totp)?;
@@ -139,7 +138,7 @@ impl App {
     async fn started_enrolment(
         &self,
         session: &Session,
-        id: Uuid,
+        id: TotpId,
         now: Timestamp,
     ) -> AppResult<TotpAuthenticator> {
         self.store
@@ -157,7 +156,7 @@ impl App {
 
     fn pending_view(
         &self,
-        id: Uuid,
+        id: TotpId,
         secret: TotpSecret,
         expires_at: Timestamp,
         name: String,
@@ -185,7 +184,7 @@ impl App {
     pub async fn confirm_totp(
         &self,
         session: &Session,
-        id: Uuid,
+        id: TotpId,
         code: &str,
         name: Option<&str>,
         ctx: &RequestContext,
@@ -237,11 +236,11 @@ impl App {
     pub async fn rename_totp(
         &self,
         session: &Session,
-        id: Uuid,
+        id: TotpId,
         name: &str,
         ctx: &RequestContext,
     ) -> AppResult<TotpAuthenticator> {
-        self.rename_factor(session, Factor::AuthenticatorApp, id, name, ctx)
+        self.rename_factor(session, Factor::AuthenticatorApp(id), name, ctx)
             .await?;
         self.mfa_overview(session.account_id)
             .await?
@@ -256,11 +255,11 @@ impl App {
     pub async fn remove_totp(
         &self,
         session: &Session,
-        id: Uuid,
+        id: TotpId,
         confirm_last: bool,
         ctx: &RequestContext,
     ) -> AppResult<()> {
-        self.remove_factor(session, Factor::AuthenticatorApp, id, confirm_last, ctx)
+        self.remove_factor(session, Factor::AuthenticatorApp(id), confirm_last, ctx)
             .await
     }
 

@@ -3,11 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use crate::ids::AccountId;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// An account's id (UUID v7, so ids sort by creation).
-pub type AccountId = Uuid;
 
 /// What an account may do on this instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

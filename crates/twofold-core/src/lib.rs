@@ -10,6 +10,7 @@ pub mod clock;
 pub mod device;
 pub mod email;
 pub mod factor;
+pub mod ids;
 pub mod key;
 pub mod password;
 pub mod qr;
@@ -20,6 +21,7 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 
-pub use account::{AccountId, Role};
+pub use account::Role;
 pub use clock::{Clock, Timestamp};
 pub use email::Email;
+pub use ids::{AccountId, EventId, PasskeyId, SessionId, TotpId};

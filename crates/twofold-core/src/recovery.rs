@@ -47,7 +47,7 @@ impl RecoveryCode {
     /// The keyed hash stored for this code of this account.
     pub fn hash(&self, key: &ServerKey, account: AccountId) -> [u8; 32] {
         let mut message = Vec::with_capacity(16 + CODE_CHARS);
-        message.extend_from_slice(account.as_bytes());
+        message.extend_from_slice(account.uuid().as_bytes());
         message.extend_from_slice(self.0.as_bytes());
         key.mac(Purpose::RecoveryCodes, &message)
     }
@@ -130,8 +130,8 @@ mod tests {
     fn the_hash_is_keyed_and_bound_to_the_account() {
         let key = ServerKey::generate().unwrap();
         let code = RecoveryCode::parse("k7m2q-x9vfd").unwrap();
-        let alice = uuid::Uuid::now_v7();
-        let bob = uuid::Uuid::now_v7();
+        let alice = AccountId::from_uuid(uuid::Uuid::now_v7());
+        let bob = AccountId::from_uuid(uuid::Uuid::now_v7());
         assert_eq!(code.hash(&key, alice), code.hash(&key, alice));
         assert_ne!(code.hash(&key, alice), code.hash(&key, bob));
         assert_ne!(

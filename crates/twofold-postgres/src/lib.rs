@@ -86,7 +86,7 @@ impl DialectTx for PgTx {
     /// Serialises changes to one account's factors across instances.
     async fn lock_account_row(&mut self, account: AccountId) -> StoreResult<()> {
         sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(account)
+            .bind(account.uuid())
             .execute(&mut *self.tx)
             .await
             .map_err(store_error)?;

@@ -15,7 +15,7 @@ macro_rules! accounts {
                 a: &NewAccount,
             ) -> StoreResult<u64> {
                 let done = sqlx::query(statement)
-                    .bind(a.id)
+                    .bind(a.id.uuid())
                     .bind(a.email.as_str())
                     .bind(a.email.normalized())
                     .bind(a.role.as_str())
@@ -56,7 +56,7 @@ macro_rules! accounts {
                         sqlx::query_as(
                             "SELECT id, email, role, password_hash, created_at FROM accounts WHERE id = $1",
                         )
-                        .bind(id)
+                        .bind(id.uuid())
                         .fetch_optional(self.reader())
                         .await
                         .map_err(store_error)?,
@@ -104,7 +104,7 @@ macro_rules! accounts {
                 ) -> StoreResult<()> {
                     sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
                         .bind(phc)
-                        .bind(account)
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?;
@@ -125,7 +125,7 @@ macro_rules! accounts {
                          (SELECT COUNT(*) FROM totp_authenticators WHERE account_id = $1 AND confirmed_at IS NOT NULL), \
                          (SELECT COUNT(*) FROM passkeys WHERE account_id = $1)",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .fetch_one(self.connection())
                     .await
                     .map_err(store_error)?;

@@ -18,9 +18,9 @@ macro_rules! audit {
                          WHERE ($1 IS NULL OR account_id = $1) AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR id < $3) \
                          ORDER BY id DESC LIMIT $4",
                     )
-                    .bind(query.account_id)
+                    .bind(query.account_id.map(AccountId::uuid))
                     .bind(query.kind.map(|k| k.as_str()))
-                    .bind(query.before)
+                    .bind(query.before.map(EventId::uuid))
                     .bind(i64::from(query.limit))
                     .fetch_all(self.reader())
                     .await
@@ -37,11 +37,11 @@ macro_rules! audit {
                          (id, at, account_id, actor_kind, actor_id, kind, ip, user_agent, detail) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
-                    .bind(e.id)
+                    .bind(e.id.uuid())
                     .bind(e.at.unix())
-                    .bind(e.account_id)
+                    .bind(e.account_id.map(AccountId::uuid))
                     .bind(e.actor.kind())
-                    .bind(e.actor.account())
+                    .bind(e.actor.account().map(AccountId::uuid))
                     .bind(e.kind.as_str())
                     .bind(e.ip.as_deref())
                     .bind(e.user_agent.as_deref())

@@ -40,7 +40,7 @@ macro_rules! challenges {
                          (id_hash, account_id, created_at, expires_at, failures, remember_me) VALUES ($1, $2, $3, $4, 0, $5)",
                     )
                     .bind(id.as_bytes())
-                    .bind(c.account_id)
+                    .bind(c.account_id.uuid())
                     .bind(c.created_at.unix())
                     .bind(c.expires_at.unix())
                     .bind(c.remember_me)
@@ -102,7 +102,7 @@ macro_rules! challenges {
                     account: AccountId,
                 ) -> StoreResult<u64> {
                     Ok(sqlx::query("DELETE FROM mfa_challenges WHERE account_id = $1")
-                        .bind(account)
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?

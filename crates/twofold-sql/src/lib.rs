@@ -102,7 +102,7 @@ pub mod macro_support {
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
-    pub use twofold_core::{AccountId, Timestamp};
+    pub use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
         Account, AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,

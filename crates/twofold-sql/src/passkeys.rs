@@ -14,7 +14,7 @@ macro_rules! passkeys {
                     let id: Option<Option<Uuid>> = sqlx::query_scalar(
                         "SELECT webauthn_user_id FROM accounts WHERE id = $1",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .fetch_optional(self.reader())
                     .await
                     .map_err(store_error)?;
@@ -42,7 +42,7 @@ macro_rules! passkeys {
                          backup_eligible, backup_state, transports, aaguid, name, created_at, last_used_at \
                          FROM passkeys WHERE account_id = $1 ORDER BY created_at, id",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .fetch_all(self.reader())
                     .await
                     .map_err(store_error)?;
@@ -77,7 +77,7 @@ macro_rules! passkeys {
                         "UPDATE accounts SET webauthn_user_id = $1 WHERE id = $2 AND webauthn_user_id IS NULL",
                     )
                     .bind(user)
-                    .bind(account)
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?;
@@ -90,8 +90,8 @@ macro_rules! passkeys {
                          (id, account_id, credential_id, credential, sign_count, backup_eligible, backup_state, transports, \
                          name, created_at, aaguid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
-                    .bind(p.id)
-                    .bind(p.account_id)
+                    .bind(p.id.uuid())
+                    .bind(p.account_id.uuid())
                     .bind(&p.credential_id)
                     .bind(&p.credential)
                     .bind(p.sign_count)
@@ -109,7 +109,7 @@ macro_rules! passkeys {
 
                 async fn use_passkey(
                     &mut self,
-                    id: Uuid,
+                    id: PasskeyId,
                     sign_count: i64,
                     credential: &str,
                     backup_state: bool,
@@ -125,7 +125,7 @@ macro_rules! passkeys {
                     .bind(credential)
                     .bind(backup_state)
                     .bind(now.unix())
-                    .bind(id)
+                    .bind(id.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -136,15 +136,15 @@ macro_rules! passkeys {
                 async fn rename_passkey(
                     &mut self,
                     account: AccountId,
-                    id: Uuid,
+                    id: PasskeyId,
                     name: &str,
                 ) -> StoreResult<bool> {
                     Ok(sqlx::query(
                         "UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3",
                     )
                     .bind(name)
-                    .bind(id)
-                    .bind(account)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -155,11 +155,11 @@ macro_rules! passkeys {
                 async fn delete_passkey(
                     &mut self,
                     account: AccountId,
-                    id: Uuid,
+                    id: PasskeyId,
                 ) -> StoreResult<bool> {
                     Ok(sqlx::query("DELETE FROM passkeys WHERE id = $1 AND account_id = $2")
-                        .bind(id)
-                        .bind(account)
+                        .bind(id.uuid())
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?
@@ -169,7 +169,7 @@ macro_rules! passkeys {
 
                 async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64> {
                     Ok(sqlx::query("DELETE FROM passkeys WHERE account_id = $1")
-                        .bind(account)
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?
@@ -188,8 +188,8 @@ macro_rules! passkeys {
                     )
                     .bind(id.as_bytes())
                     .bind(&c.kind)
-                    .bind(c.account_id)
-                    .bind(c.session_id)
+                    .bind(c.account_id.map(AccountId::uuid))
+                    .bind(c.session_id.map(SessionId::uuid))
                     .bind(&c.state)
                     .bind(c.name.as_deref())
                     .bind(c.created_at.unix())

@@ -21,7 +21,7 @@ macro_rules! recovery {
                     "SELECT COUNT(*) AS total, COUNT(*) - COUNT(used_at) AS remaining, \
                      MIN(generated_at) AS generated_at FROM recovery_codes WHERE account_id = $1",
                 )
-                .bind(account)
+                .bind(account.uuid())
                 .fetch_one(db)
                 .await
                 .map_err(store_error)?;
@@ -54,7 +54,7 @@ macro_rules! recovery {
                         sqlx::query(
                             "INSERT INTO recovery_codes (account_id, code_hash, generated_at) VALUES ($1, $2, $3)",
                         )
-                        .bind(account)
+                        .bind(account.uuid())
                         .bind(&hash[..])
                         .bind(now.unix())
                         .execute(self.connection())
@@ -66,7 +66,7 @@ macro_rules! recovery {
 
                 async fn delete_recovery_codes(&mut self, account: AccountId) -> StoreResult<()> {
                     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-                        .bind(account)
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?;
@@ -85,7 +85,7 @@ macro_rules! recovery {
                          WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
                     )
                     .bind(now.unix())
-                    .bind(account)
+                    .bind(account.uuid())
                     .bind(&hash[..])
                     .execute(self.connection())
                     .await

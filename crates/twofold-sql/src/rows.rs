@@ -2,9 +2,9 @@
 //! their conversions into the port's models, which refuse values no code
 //! writes. Every model is read through one of these.
 
-use twofold_core::Timestamp;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::session::{Aal, amr_from_text};
+use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
 use twofold_store::{
     Account, AuditEvent, Ceremony, MfaChallenge, PasskeyRecord, Session, StoreError,
     TotpAuthenticator,
@@ -25,7 +25,7 @@ impl TryFrom<AccountRow> for Account {
 
     fn try_from(row: AccountRow) -> Result<Self, StoreError> {
         Ok(Account {
-            id: row.id,
+            id: AccountId::from_uuid(row.id),
             email: row.email,
             role: row
                 .role
@@ -60,8 +60,8 @@ impl TryFrom<SessionRow> for Session {
     fn try_from(row: SessionRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("session {} {what}", row.id));
         Ok(Session {
-            id: row.id,
-            account_id: row.account_id,
+            id: SessionId::from_uuid(row.id),
+            account_id: AccountId::from_uuid(row.account_id),
             account_role: row.account_role.parse().map_err(|_| corrupt("role"))?,
             account_email: row.account_email,
             aal: Aal::from_level(row.aal).ok_or_else(|| corrupt("aal"))?,
@@ -96,10 +96,10 @@ impl TryFrom<AuditEventRow> for AuditEvent {
     fn try_from(row: AuditEventRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("audit event {} {what}", row.id));
         Ok(AuditEvent {
-            id: row.id,
+            id: EventId::from_uuid(row.id),
             at: row.at.into(),
-            account_id: row.account_id,
-            actor: Actor::from_parts(&row.actor_kind, row.actor_id)
+            account_id: row.account_id.map(AccountId::from_uuid),
+            actor: Actor::from_parts(&row.actor_kind, row.actor_id.map(AccountId::from_uuid))
                 .ok_or_else(|| corrupt("actor"))?,
             kind: EventKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
             ip: row.ip,
@@ -126,13 +126,13 @@ pub struct TotpRow {
 impl From<TotpRow> for TotpAuthenticator {
     fn from(row: TotpRow) -> Self {
         Self {
-            id: row.id,
-            account_id: row.account_id,
+            id: TotpId::from_uuid(row.id),
+            account_id: AccountId::from_uuid(row.account_id),
             name: row.name,
             secret_sealed: row.secret_sealed,
             created_at: row.created_at.into(),
             pending_until: row.pending_until.map(Timestamp::from),
-            pending_session_id: row.pending_session_id,
+            pending_session_id: row.pending_session_id.map(SessionId::from_uuid),
             confirmed_at: row.confirmed_at.map(Timestamp::from),
             last_used_step: row.last_used_step,
             last_used_at: row.last_used_at.map(Timestamp::from),
@@ -152,7 +152,7 @@ pub struct MfaChallengeRow {
 impl From<MfaChallengeRow> for MfaChallenge {
     fn from(row: MfaChallengeRow) -> Self {
         Self {
-            account_id: row.account_id,
+            account_id: AccountId::from_uuid(row.account_id),
             created_at: row.created_at.into(),
             expires_at: row.expires_at.into(),
             failures: row.failures,
@@ -180,8 +180,8 @@ pub struct PasskeyRow {
 impl From<PasskeyRow> for PasskeyRecord {
     fn from(row: PasskeyRow) -> Self {
         Self {
-            id: row.id,
-            account_id: row.account_id,
+            id: PasskeyId::from_uuid(row.id),
+            account_id: AccountId::from_uuid(row.account_id),
             credential_id: row.credential_id,
             credential: row.credential,
             sign_count: row.sign_count,
@@ -211,8 +211,8 @@ impl From<CeremonyRow> for Ceremony {
     fn from(row: CeremonyRow) -> Self {
         Self {
             kind: row.kind,
-            account_id: row.account_id,
-            session_id: row.session_id,
+            account_id: row.account_id.map(AccountId::from_uuid),
+            session_id: row.session_id.map(SessionId::from_uuid),
             state: row.state,
             name: row.name,
             created_at: row.created_at.into(),

@@ -43,7 +43,7 @@ macro_rules! sessions {
                          WHERE s.account_id = $1 AND s.expires_at > $2 \
                          ORDER BY s.created_at DESC, s.id DESC",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .bind(now.unix())
                     .fetch_all(self.reader())
                     .await
@@ -53,7 +53,7 @@ macro_rules! sessions {
 
                 async fn touch_session(
                     &self,
-                    id: Uuid,
+                    id: SessionId,
                     now: Timestamp,
                     stale_before: Timestamp,
                 ) -> StoreResult<()> {
@@ -61,7 +61,7 @@ macro_rules! sessions {
                         "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3",
                     )
                     .bind(now.unix())
-                    .bind(id)
+                    .bind(id.uuid())
                     .bind(stale_before.unix())
                     .execute(self.reader())
                     .await
@@ -78,9 +78,9 @@ macro_rules! sessions {
                          (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, remembered, ip, \
                          user_agent) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)",
                     )
-                    .bind(s.id)
+                    .bind(s.id.uuid())
                     .bind(s.token_hash.as_bytes())
-                    .bind(s.account_id)
+                    .bind(s.account_id.uuid())
                     .bind(i64::from(u8::from(s.aal)))
                     .bind(amr_to_text(&s.amr))
                     .bind(s.created_at.unix())
@@ -97,13 +97,13 @@ macro_rules! sessions {
                 async fn delete_session(
                     &mut self,
                     account: AccountId,
-                    id: Uuid,
+                    id: SessionId,
                 ) -> StoreResult<bool> {
                     let deleted: Option<Uuid> = sqlx::query_scalar(
                         "DELETE FROM sessions WHERE id = $1 AND account_id = $2 RETURNING id",
                     )
-                    .bind(id)
-                    .bind(account)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
                     .fetch_optional(self.connection())
                     .await
                     .map_err(store_error)?;
@@ -112,12 +112,12 @@ macro_rules! sessions {
 
                 async fn set_privileged_until(
                     &mut self,
-                    session: Uuid,
+                    session: SessionId,
                     until: Timestamp,
                 ) -> StoreResult<()> {
                     sqlx::query("UPDATE sessions SET privileged_until = $1 WHERE id = $2")
                         .bind(until.unix())
-                        .bind(session)
+                        .bind(session.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?;
@@ -127,11 +127,11 @@ macro_rules! sessions {
                 async fn delete_other_sessions(
                     &mut self,
                     account: AccountId,
-                    keep: Uuid,
+                    keep: SessionId,
                 ) -> StoreResult<u64> {
                     Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
-                        .bind(account)
-                        .bind(keep)
+                        .bind(account.uuid())
+                        .bind(keep.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?
@@ -141,14 +141,14 @@ macro_rules! sessions {
                 async fn delete_other_sessions_below_aal(
                     &mut self,
                     account: AccountId,
-                    keep: Uuid,
+                    keep: SessionId,
                     aal: Aal,
                 ) -> StoreResult<u64> {
                     Ok(sqlx::query(
                         "DELETE FROM sessions WHERE account_id = $1 AND id <> $2 AND aal < $3",
                     )
-                    .bind(account)
-                    .bind(keep)
+                    .bind(account.uuid())
+                    .bind(keep.uuid())
                     .bind(i64::from(u8::from(aal)))
                     .execute(self.connection())
                     .await

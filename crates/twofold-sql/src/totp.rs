@@ -19,7 +19,7 @@ macro_rules! totp {
                          pending_session_id, confirmed_at, last_used_step, last_used_at FROM totp_authenticators \
                          WHERE account_id = $1 ORDER BY created_at, id",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .fetch_all(self.reader())
                     .await
                     .map_err(store_error)?;
@@ -35,13 +35,13 @@ macro_rules! totp {
                          (id, account_id, name, secret_sealed, created_at, pending_until, pending_session_id) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
-                    .bind(t.id)
-                    .bind(t.account_id)
+                    .bind(t.id.uuid())
+                    .bind(t.account_id.uuid())
                     .bind(&t.name)
                     .bind(&t.secret_sealed)
                     .bind(t.created_at.unix())
                     .bind(t.pending_until.map(Timestamp::unix))
-                    .bind(t.pending_session_id)
+                    .bind(t.pending_session_id.map(SessionId::uuid))
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?;
@@ -51,8 +51,8 @@ macro_rules! totp {
                 async fn confirm_totp(
                     &mut self,
                     account: AccountId,
-                    session: Uuid,
-                    id: Uuid,
+                    session: SessionId,
+                    id: TotpId,
                     name: &str,
                     step: i64,
                     now: Timestamp,
@@ -69,9 +69,9 @@ macro_rules! totp {
                     .bind(now.unix())
                     .bind(step)
                     .bind(name)
-                    .bind(id)
-                    .bind(account)
-                    .bind(session)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
+                    .bind(session.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -82,7 +82,7 @@ macro_rules! totp {
                 async fn use_totp_step(
                     &mut self,
                     account: AccountId,
-                    id: Uuid,
+                    id: TotpId,
                     step: i64,
                     now: Timestamp,
                 ) -> StoreResult<bool> {
@@ -94,8 +94,8 @@ macro_rules! totp {
                     )
                     .bind(step)
                     .bind(now.unix())
-                    .bind(id)
-                    .bind(account)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -106,7 +106,7 @@ macro_rules! totp {
                 async fn rename_totp(
                     &mut self,
                     account: AccountId,
-                    id: Uuid,
+                    id: TotpId,
                     name: &str,
                 ) -> StoreResult<bool> {
                     Ok(sqlx::query(
@@ -114,8 +114,8 @@ macro_rules! totp {
                          WHERE id = $2 AND account_id = $3 AND confirmed_at IS NOT NULL",
                     )
                     .bind(name)
-                    .bind(id)
-                    .bind(account)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -123,12 +123,12 @@ macro_rules! totp {
                         == 1)
                 }
 
-                async fn delete_totp(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool> {
+                async fn delete_totp(&mut self, account: AccountId, id: TotpId) -> StoreResult<bool> {
                     Ok(sqlx::query(
                         "DELETE FROM totp_authenticators WHERE id = $1 AND account_id = $2",
                     )
-                    .bind(id)
-                    .bind(account)
+                    .bind(id.uuid())
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?
@@ -138,7 +138,7 @@ macro_rules! totp {
 
                 async fn delete_all_totp(&mut self, account: AccountId) -> StoreResult<u64> {
                     Ok(sqlx::query("DELETE FROM totp_authenticators WHERE account_id = $1")
-                        .bind(account)
+                        .bind(account.uuid())
                         .execute(self.connection())
                         .await
                         .map_err(store_error)?
@@ -154,7 +154,7 @@ macro_rules! totp {
                         "DELETE FROM totp_authenticators \
                          WHERE account_id = $1 AND confirmed_at IS NULL AND pending_until <= $2",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .bind(now.unix())
                     .execute(self.connection())
                     .await
@@ -172,7 +172,7 @@ macro_rules! totp {
                         "SELECT COUNT(*) FROM totp_authenticators \
                          WHERE account_id = $1 AND (confirmed_at IS NOT NULL OR pending_until > $2)",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .bind(now.unix())
                     .fetch_one(self.connection())
                     .await
@@ -190,7 +190,7 @@ macro_rules! totp {
                         "UPDATE accounts SET totp_failures = totp_failures + 1 \
                          WHERE id = $1 AND totp_failures < $2 RETURNING totp_failures",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .bind(max)
                     .fetch_optional(self.connection())
                     .await
@@ -201,7 +201,7 @@ macro_rules! totp {
                     sqlx::query(
                         "UPDATE accounts SET totp_failures = 0 WHERE id = $1 AND totp_failures <> 0",
                     )
-                    .bind(account)
+                    .bind(account.uuid())
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?;

@@ -6,7 +6,7 @@
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::email::Email;
 use twofold_core::session::{Aal, Amr};
-use twofold_core::{AccountId, Role, Timestamp};
+use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
 use uuid::Uuid;
 
 /// An account as stored.
@@ -45,7 +45,7 @@ pub struct NewAccount {
 #[derive(Debug, Clone)]
 pub struct Session {
     /// Public id (listing, revoking); never the token.
-    pub id: Uuid,
+    pub id: SessionId,
     pub account_id: AccountId,
     pub account_email: String,
     pub account_role: Role,
@@ -65,7 +65,7 @@ pub struct Session {
 /// What it takes to create a session. The token itself never reaches the
 /// store: only its hash.
 pub struct NewSession {
-    pub id: Uuid,
+    pub id: SessionId,
     pub token_hash: twofold_core::token::TokenHash,
     pub account_id: AccountId,
     pub aal: Aal,
@@ -81,7 +81,7 @@ pub struct NewSession {
 /// One row of the audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
-    pub id: Uuid,
+    pub id: EventId,
     pub at: Timestamp,
     /// The account the event is about (none for e.g. an unknown email).
     pub account_id: Option<AccountId>,
@@ -99,14 +99,14 @@ pub struct EventQuery {
     pub account_id: Option<AccountId>,
     pub kind: Option<EventKind>,
     /// Only events older than this one (paging).
-    pub before: Option<Uuid>,
+    pub before: Option<EventId>,
     pub limit: u32,
 }
 
 /// An authenticator app, pending until its first code confirms it.
 #[derive(Clone)]
 pub struct TotpAuthenticator {
-    pub id: Uuid,
+    pub id: TotpId,
     pub account_id: AccountId,
     pub name: String,
     /// The sealed seed (see `twofold_core::key`); never the seed itself.
@@ -115,7 +115,7 @@ pub struct TotpAuthenticator {
     pub pending_until: Option<Timestamp>,
     /// The session that started a pending enrolment: the only one that may
     /// see its secret or confirm it. `None` once confirmed.
-    pub pending_session_id: Option<Uuid>,
+    pub pending_session_id: Option<SessionId>,
     pub confirmed_at: Option<Timestamp>,
     pub last_used_step: Option<i64>,
     pub last_used_at: Option<Timestamp>,
@@ -147,8 +147,8 @@ pub struct MfaChallenge {
 /// (public key, counter, flags); the columns beside it are what queries need.
 #[derive(Clone)]
 pub struct PasskeyRecord {
-    pub id: Uuid,
-    pub account_id: Uuid,
+    pub id: PasskeyId,
+    pub account_id: AccountId,
     pub credential_id: Vec<u8>,
     pub credential: String,
     pub sign_count: i64,
@@ -181,9 +181,9 @@ pub struct Ceremony {
     /// `register`, `passwordless`, `mfa` or `reauth`.
     pub kind: String,
     /// The account it is for (none for passwordless sign-in).
-    pub account_id: Option<Uuid>,
+    pub account_id: Option<AccountId>,
     /// The session it is bound to (registration, step-up).
-    pub session_id: Option<Uuid>,
+    pub session_id: Option<SessionId>,
     pub state: String,
     /// The name to give a new passkey.
     pub name: Option<String>,

@@ -6,9 +6,8 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::factor::Method;
 use twofold_core::throttle::Counter;
 use twofold_core::token::SessionToken;
-use twofold_core::{AccountId, Timestamp};
+use twofold_core::{AccountId, SessionId, Timestamp};
 use twofold_store::{PasskeyRecord, Session, Tx};
-use uuid::Uuid;
 use webauthn_rs::prelude::{
     AuthenticationResult, DiscoverableAuthentication, PasskeyAuthentication, PublicKeyCredential,
     RequestChallengeResponse, WebauthnError,
@@ -85,7 +84,7 @@ impl App {
         &self,
         kind: Kind,
         account: AccountId,
-        session: Option<Uuid>,
+        session: Option<SessionId>,
     ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
         let (options, state) = self.account_assertion(account).await?;
         let id = self
@@ -156,7 +155,7 @@ impl App {
         kind: Kind,
         ceremony_id: &str,
         account: AccountId,
-        session: Option<Uuid>,
+        session: Option<SessionId>,
         credential: &PublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<(PasskeyRecord, AuthenticationResult)> {

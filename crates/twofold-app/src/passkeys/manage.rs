@@ -1,7 +1,7 @@
 //! Renaming and removing passkeys.
 
+use twofold_core::PasskeyId;
 use twofold_store::{PasskeyRecord, Session};
-use uuid::Uuid;
 
 use crate::factors::Factor;
 use crate::{App, AppError, AppResult, RequestContext};
@@ -11,11 +11,11 @@ impl App {
     pub async fn rename_passkey(
         &self,
         session: &Session,
-        id: Uuid,
+        id: PasskeyId,
         name: &str,
         ctx: &RequestContext,
     ) -> AppResult<PasskeyRecord> {
-        self.rename_factor(session, Factor::Passkey, id, name, ctx)
+        self.rename_factor(session, Factor::Passkey(id), name, ctx)
             .await?;
         self.store
             .passkeys(session.account_id)
@@ -30,11 +30,11 @@ impl App {
     pub async fn remove_passkey(
         &self,
         session: &Session,
-        id: Uuid,
+        id: PasskeyId,
         confirm_last: bool,
         ctx: &RequestContext,
     ) -> AppResult<()> {
-        self.remove_factor(session, Factor::Passkey, id, confirm_last, ctx)
+        self.remove_factor(session, Factor::Passkey(id), confirm_last, ctx)
             .await
     }
 }

@@ -11,8 +11,8 @@ mod assertion;
 mod manage;
 mod registration;
 
-use twofold_core::AccountId;
 use twofold_core::token::SessionToken;
+use twofold_core::{AccountId, SessionId};
 use twofold_store::{Ceremony, PasskeyRecord};
 use url::Url;
 use uuid::Uuid;
@@ -87,7 +87,7 @@ impl App {
         &self,
         kind: Kind,
         account: Option<AccountId>,
-        session: Option<Uuid>,
+        session: Option<SessionId>,
         state: String,
         name: Option<String>,
     ) -> AppResult<SessionToken> {
@@ -103,7 +103,7 @@ impl App {
         id: &SessionToken,
         kind: Kind,
         account: Option<AccountId>,
-        session: Option<Uuid>,
+        session: Option<SessionId>,
         state: String,
         name: Option<String>,
     ) -> AppResult<()> {

@@ -1,6 +1,7 @@
 //! Adding a passkey: the options for the browser, then its credential.
 
 use serde_json::{Value, json};
+use twofold_core::PasskeyId;
 use twofold_core::audit::EventKind;
 use twofold_core::factor::FactorName;
 use twofold_core::token::SessionToken;
@@ -104,7 +105,7 @@ impl App {
             .unwrap_or_default();
         let now = self.clock.now();
         let record = PasskeyRecord {
-            id: self.new_id(),
+            id: PasskeyId::from_uuid(self.new_id()),
             account_id: session.account_id,
             credential_id: passkey.cred_id().to_vec(),
             credential: json_of(&passkey)?,

@@ -2,11 +2,11 @@
 //! account's list, revoking, signing out, and sweeping expired rows.
 
 use serde_json::json;
+use twofold_core::SessionId;
 use twofold_core::audit::EventKind;
 use twofold_core::session::{TOUCH_INTERVAL, should_touch};
 use twofold_core::token::SessionToken;
 use twofold_store::Session;
-use uuid::Uuid;
 
 use crate::{App, AppError, AppResult, RequestContext};
 
@@ -68,7 +68,7 @@ impl App {
     pub async fn revoke_session(
         &self,
         session: &Session,
-        id: Uuid,
+        id: SessionId,
         ctx: &RequestContext,
     ) -> AppResult<()> {
         let mut tx = self.store.begin().await?;

@@ -12,12 +12,11 @@ pub(crate) use challenge::CodeFailure;
 pub use challenge::MfaProof;
 
 use serde_json::json;
-use twofold_core::Timestamp;
 use twofold_core::audit::EventKind;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::SessionToken;
+use twofold_core::{PasskeyId, SessionId, Timestamp};
 use twofold_store::{Account, NewSession, Session, Tx};
-use uuid::Uuid;
 
 use crate::mfa::MfaMethod;
 use crate::{App, AppError, AppResult, RequestContext};
@@ -28,7 +27,7 @@ pub(crate) struct SignedInWith {
     pub amr: Vec<Amr>,
     pub remember: bool,
     /// The passkey that signed in on its own, named in the audit detail.
-    pub passkey: Option<Uuid>,
+    pub passkey: Option<PasskeyId>,
 }
 
 impl SignedInWith {
@@ -115,7 +114,7 @@ impl App {
         let now = self.clock.now();
         let user_agent = ctx.stored_user_agent();
         let new = NewSession {
-            id: self.new_id(),
+            id: SessionId::from_uuid(self.new_id()),
             token_hash: token.hash(),
             account_id: account.id,
             aal,

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use twofold_core::audit::EventKind;
-use uuid::Uuid;
 
 use super::views::{EventPage, EventView};
 use crate::error::{ApiError, ErrorBody};
@@ -15,13 +14,15 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct EventFilter {
     /// Only events about this account.
-    account_id: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    account_id: Option<twofold_core::AccountId>,
     /// Only events of this kind, e.g. `sign_in.failed`.
     kind: Option<String>,
     /// At most this many events (1–200, default 50).
     limit: Option<u32>,
     /// Only events older than the event with this id.
-    before: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    before: Option<twofold_core::EventId>,
 }
 
 /// The whole audit log, newest first (owners and admins).

@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use twofold_app::{RecoverySheet, TotpAuthenticator};
+use twofold_core::TotpId;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
@@ -16,7 +16,8 @@ use crate::state::AppState;
 /// An authenticator app, as its owner sees it (never its secret).
 #[derive(Serialize, ToSchema)]
 pub struct AuthenticatorView {
-    id: Uuid,
+    #[schema(value_type = Uuid)]
+    id: TotpId,
     name: String,
     created_at: String,
     last_used_at: Option<String>,
@@ -108,7 +109,8 @@ pub struct StartTotp {
 /// with a code before `expires_at`.
 #[derive(Serialize, ToSchema)]
 pub struct PendingView {
-    id: Uuid,
+    #[schema(value_type = Uuid)]
+    id: TotpId,
     /// Base32, no padding. Shown only now.
     secret: String,
     /// Key-URI format: `otpauth://totp/ISSUER:EMAIL?secret=…&issuer=ISSUER`.
@@ -184,7 +186,7 @@ pub async fn confirm_totp(
     State(state): State<AppState>,
     ApiSession(session): ApiSession,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<TotpId>,
     ApiJson(req): ApiJson<ConfirmTotp>,
 ) -> Result<Json<ConfirmedView>, ApiError> {
     let confirmed = state
@@ -223,7 +225,7 @@ pub async fn rename_totp(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<TotpId>,
     ApiJson(req): ApiJson<Rename>,
 ) -> Result<Json<ConfirmedView>, ApiError> {
     let renamed = state.app.rename_totp(&session, id, &req.name, &ctx).await?;
@@ -249,7 +251,7 @@ pub async fn remove_totp(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<TotpId>,
     ApiQuery(options): ApiQuery<RemoveOptions>,
 ) -> Result<StatusCode, ApiError> {
     state

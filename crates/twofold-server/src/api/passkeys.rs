@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use twofold_app::PasskeyRecord;
+use twofold_core::PasskeyId;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::sign_in::{active_session, challenge_from};
@@ -24,7 +24,8 @@ use crate::state::AppState;
 /// A passkey, as its owner sees it.
 #[derive(Serialize, ToSchema)]
 pub struct PasskeyView {
-    id: Uuid,
+    #[schema(value_type = Uuid)]
+    id: PasskeyId,
     name: String,
     created_at: String,
     last_used_at: Option<String>,
@@ -172,7 +173,7 @@ pub async fn rename(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<PasskeyId>,
     ApiJson(req): ApiJson<Rename>,
 ) -> Result<Json<PasskeyAnswer>, ApiError> {
     let passkey = state
@@ -200,7 +201,7 @@ pub async fn remove(
     State(state): State<AppState>,
     RequireStepUp(session): RequireStepUp,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<PasskeyId>,
     ApiQuery(options): ApiQuery<RemoveOptions>,
 ) -> Result<StatusCode, ApiError> {
     state

@@ -8,7 +8,6 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use twofold_app::{MfaProof, Proof, SignInOutcome};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::sign_in::{ActiveSession, MfaRequired, active_session, challenge_from, mfa_required};
 use super::views::{SessionListItem, SessionView};
@@ -210,7 +209,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     ApiSession(session): ApiSession,
     Client(ctx): Client,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<twofold_core::SessionId>,
 ) -> Result<StatusCode, ApiError> {
     state.app.revoke_session(&session, id, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)

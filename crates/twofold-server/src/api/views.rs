@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 use twofold_app::{Account, AuditEvent, Session};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// An account as its owner sees it.
 #[derive(Serialize, ToSchema)]
 pub struct AccountView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::AccountId,
     pub email: String,
     /// `owner`, `admin` or `member`.
     #[schema(value_type = String, example = "member")]
@@ -32,7 +32,8 @@ impl From<&Account> for AccountView {
 /// The account a session belongs to.
 #[derive(Serialize, ToSchema)]
 pub struct SessionAccount {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::AccountId,
     pub email: String,
     #[schema(value_type = String, example = "member")]
     pub role: twofold_core::Role,
@@ -41,7 +42,8 @@ pub struct SessionAccount {
 /// A session, as its holder sees it.
 #[derive(Serialize, ToSchema)]
 pub struct SessionView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::SessionId,
     pub account: SessionAccount,
     /// Authentication assurance level: 1 or 2.
     #[schema(value_type = u8, example = 1)]
@@ -76,7 +78,8 @@ impl From<&Session> for SessionView {
 /// One of the caller's sessions, for the session list.
 #[derive(Serialize, ToSchema)]
 pub struct SessionListItem {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::SessionId,
     pub created_at: String,
     pub last_seen_at: String,
     pub ip: Option<String>,
@@ -91,7 +94,7 @@ pub struct SessionListItem {
 }
 
 impl SessionListItem {
-    pub fn new(s: &Session, current: Uuid) -> Self {
+    pub fn new(s: &Session, current: twofold_core::SessionId) -> Self {
         Self {
             id: s.id,
             created_at: s.created_at.to_rfc3339(),
@@ -111,17 +114,20 @@ impl SessionListItem {
 pub struct ActorView {
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub id: Option<twofold_core::AccountId>,
 }
 
 /// One audit event.
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::EventId,
     pub at: String,
     /// e.g. `sign_in.succeeded`, `password.changed`.
     pub kind: &'static str,
-    pub account_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub account_id: Option<twofold_core::AccountId>,
     pub actor: ActorView,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -161,7 +167,8 @@ pub struct EventPaging {
     /// At most this many events (1–200, default 50).
     pub limit: Option<u32>,
     /// Only events older than the event with this id.
-    pub before: Option<Uuid>,
+    #[param(value_type = Option<Uuid>)]
+    pub before: Option<twofold_core::EventId>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
-use uuid::Uuid;
+use twofold_core::PasskeyId;
 
 use super::action::{NameForm, NoFields, PageAction, RemoveForm};
 use super::paths;
@@ -85,7 +85,7 @@ async fn finish(State(state): State<AppState>, a: PageAction<FinishForm>) -> Res
 
 async fn rename(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PasskeyId>,
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
@@ -96,7 +96,7 @@ async fn rename(
 
 async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PasskeyId>,
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();

@@ -3,6 +3,7 @@
 //! `..` segments, percent-encoding, a UUID in another spelling) is not one
 //! of them. The paths are the ones the page modules route (`paths`).
 
+use twofold_core::{PasskeyId, TotpId};
 use uuid::Uuid;
 
 use super::paths;
@@ -12,13 +13,13 @@ use super::paths;
 pub enum PendingChange {
     ChangePassword,
     AddTotp,
-    RenameTotp(Uuid),
-    RemoveTotp(Uuid),
+    RenameTotp(TotpId),
+    RemoveTotp(TotpId),
     NewRecoveryCodes,
     DisableMfa,
     AddPasskey,
-    RenamePasskey(Uuid),
-    RemovePasskey(Uuid),
+    RenamePasskey(PasskeyId),
+    RemovePasskey(PasskeyId),
 }
 
 /// Every change, built from the id its path carries (ignored by the changes
@@ -26,13 +27,13 @@ pub enum PendingChange {
 const ALL: [fn(Uuid) -> PendingChange; 9] = [
     |_| PendingChange::ChangePassword,
     |_| PendingChange::AddTotp,
-    PendingChange::RenameTotp,
-    PendingChange::RemoveTotp,
+    |id| PendingChange::RenameTotp(TotpId::from_uuid(id)),
+    |id| PendingChange::RemoveTotp(TotpId::from_uuid(id)),
     |_| PendingChange::NewRecoveryCodes,
     |_| PendingChange::DisableMfa,
     |_| PendingChange::AddPasskey,
-    PendingChange::RenamePasskey,
-    PendingChange::RemovePasskey,
+    |id| PendingChange::RenamePasskey(PasskeyId::from_uuid(id)),
+    |id| PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
 ];
 
 impl PendingChange {
@@ -70,10 +71,8 @@ impl PendingChange {
 
     fn id(self) -> Option<Uuid> {
         match self {
-            Self::RenameTotp(id)
-            | Self::RemoveTotp(id)
-            | Self::RenamePasskey(id)
-            | Self::RemovePasskey(id) => Some(id),
+            Self::RenameTotp(id) | Self::RemoveTotp(id) => Some(id.uuid()),
+            Self::RenamePasskey(id) | Self::RemovePasskey(id) => Some(id.uuid()),
             _ => None,
         }
     }
@@ -127,13 +126,13 @@ mod tests {
         for change in [
             PendingChange::ChangePassword,
             PendingChange::AddTotp,
-            PendingChange::RenameTotp(id),
-            PendingChange::RemoveTotp(id),
+            PendingChange::RenameTotp(TotpId::from_uuid(id)),
+            PendingChange::RemoveTotp(TotpId::from_uuid(id)),
             PendingChange::NewRecoveryCodes,
             PendingChange::DisableMfa,
             PendingChange::AddPasskey,
-            PendingChange::RenamePasskey(id),
-            PendingChange::RemovePasskey(id),
+            PendingChange::RenamePasskey(PasskeyId::from_uuid(id)),
+            PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
         ] {
             assert_eq!(PendingChange::from_path(&change.path()), Some(change));
         }

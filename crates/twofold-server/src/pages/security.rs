@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::{AppError, Session};
 use twofold_core::session::Amr;
-use uuid::Uuid;
+use twofold_core::{PasskeyId, SessionId, TotpId};
 
 use super::action::PageAction;
 use super::paths;
@@ -61,7 +61,7 @@ struct SecurityPage {
 }
 
 struct PasskeyRow {
-    id: Uuid,
+    id: PasskeyId,
     name: String,
     created_at: String,
     last_used_at: String,
@@ -69,14 +69,14 @@ struct PasskeyRow {
 }
 
 struct TotpRow {
-    id: Uuid,
+    id: TotpId,
     name: String,
     created_at: String,
     last_used_at: String,
 }
 
 struct SessionRow {
-    id: Uuid,
+    id: SessionId,
     device: String,
     ip: String,
     created_at: String,
@@ -259,7 +259,7 @@ async fn change_password(State(state): State<AppState>, a: PageAction<PasswordFo
 
 async fn revoke(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<SessionId>,
     SignedIn(session): SignedIn,
     Client(ctx): Client,
 ) -> Response {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
 use twofold_app::{AppError, PendingTotp};
-use uuid::Uuid;
+use twofold_core::TotpId;
 
 use super::action::{NameForm, PageAction, RemoveForm};
 use super::paths;
@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "totp_enroll.html")]
 struct EnrollPage {
-    id: Uuid,
+    id: TotpId,
     qr_svg: String,
     secret: String,
     secret_grouped: String,
@@ -74,7 +74,7 @@ async fn add(State(state): State<AppState>, a: PageAction<NameForm>) -> Response
 /// A wrong code shows the enrolment page again, with the same key.
 async fn verify(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TotpId>,
     a: PageAction<ConfirmForm>,
 ) -> Response {
     let (session, form) = (&a.session, &a.form);
@@ -109,7 +109,7 @@ async fn verify(
 
 async fn rename(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TotpId>,
     a: PageAction<NameForm>,
 ) -> Response {
     let name = a.form.name.as_deref().unwrap_or_default();
@@ -120,7 +120,7 @@ async fn rename(
 
 async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<TotpId>,
     a: PageAction<RemoveForm>,
 ) -> Response {
     let confirm_last = a.form.confirm_last();

@@ -30,7 +30,13 @@ pub async fn accounts_round_trip(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
-    assert!(store.account_by_id(Uuid::now_v7()).await.unwrap().is_none());
+    assert!(
+        store
+            .account_by_id(AccountId::from_uuid(Uuid::now_v7()))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let mut tx = store.begin().await.unwrap();
     tx.set_password_hash(new.id, "$argon2id$new").await.unwrap();

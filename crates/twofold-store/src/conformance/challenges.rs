@@ -105,7 +105,7 @@ pub async fn the_mfa_challenges_of_an_account_end_together(store: Arc<dyn Store>
     let bystander = account("lyn@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     insert(&store, &bystander).await.unwrap();
-    let challenge = |account_id: Uuid| MfaChallenge {
+    let challenge = |account_id: AccountId| MfaChallenge {
         account_id,
         created_at: T0,
         expires_at: T0.plus(secs(300)),

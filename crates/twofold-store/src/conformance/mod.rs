@@ -28,7 +28,7 @@ use twofold_core::email::Email;
 use twofold_core::factor::StrongFactors;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::SessionToken;
-use twofold_core::{Role, Timestamp};
+use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
 use uuid::Uuid;
 
 use twofold_core::audit::{Actor, EventKind};
@@ -42,7 +42,7 @@ const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
 
 fn account(email: &str, role: Role) -> NewAccount {
     NewAccount {
-        id: Uuid::now_v7(),
+        id: AccountId::from_uuid(Uuid::now_v7()),
         email: Email::parse(email).unwrap(),
         role,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
@@ -56,9 +56,9 @@ async fn insert(store: &Arc<dyn Store>, new: &NewAccount) -> Result<(), StoreErr
     tx.commit().await
 }
 
-fn session(account: Uuid, token: &SessionToken, expires_at: Timestamp) -> NewSession {
+fn session(account: AccountId, token: &SessionToken, expires_at: Timestamp) -> NewSession {
     NewSession {
-        id: Uuid::now_v7(),
+        id: SessionId::from_uuid(Uuid::now_v7()),
         token_hash: token.hash(),
         account_id: account,
         aal: Aal::One,
@@ -71,9 +71,9 @@ fn session(account: Uuid, token: &SessionToken, expires_at: Timestamp) -> NewSes
     }
 }
 
-fn event(account_id: Option<Uuid>, kind: EventKind, at: Timestamp) -> AuditEvent {
+fn event(account_id: Option<AccountId>, kind: EventKind, at: Timestamp) -> AuditEvent {
     AuditEvent {
-        id: Uuid::now_v7(),
+        id: EventId::from_uuid(Uuid::now_v7()),
         at,
         account_id,
         actor: if account_id.is_some() {
@@ -89,11 +89,12 @@ fn event(account_id: Option<Uuid>, kind: EventKind, at: Timestamp) -> AuditEvent
 }
 
 /// The session that starts the enrolments of these cases.
-const ENROLLING_SESSION: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+const ENROLLING_SESSION: SessionId =
+    SessionId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001));
 
-fn totp(account: Uuid, pending_until: Option<Timestamp>) -> TotpAuthenticator {
+fn totp(account: AccountId, pending_until: Option<Timestamp>) -> TotpAuthenticator {
     TotpAuthenticator {
-        id: Uuid::now_v7(),
+        id: TotpId::from_uuid(Uuid::now_v7()),
         account_id: account,
         name: "Phone".into(),
         secret_sealed: vec![1, 2, 3],

@@ -2,9 +2,9 @@
 
 use super::*;
 
-fn passkey(account: Uuid, credential_id: &[u8], sign_count: i64) -> PasskeyRecord {
+fn passkey(account: AccountId, credential_id: &[u8], sign_count: i64) -> PasskeyRecord {
     PasskeyRecord {
-        id: Uuid::now_v7(),
+        id: PasskeyId::from_uuid(Uuid::now_v7()),
         account_id: account,
         credential_id: credential_id.to_vec(),
         credential: "{}".into(),

@@ -187,7 +187,7 @@ pub async fn other_sessions_below_an_assurance_level_are_deleted(store: Arc<dyn 
     let bystander = account("igor@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     insert(&store, &bystander).await.unwrap();
-    let at_level = |account: Uuid, aal: Aal| NewSession {
+    let at_level = |account: AccountId, aal: Aal| NewSession {
         aal,
         ..session(
             account,
@@ -210,7 +210,7 @@ pub async fn other_sessions_below_an_assurance_level_are_deleted(store: Arc<dyn 
         1
     );
     tx.commit().await.unwrap();
-    let mut left: Vec<Uuid> = store
+    let mut left: Vec<SessionId> = store
         .sessions_of(owner.id, T0)
         .await
         .unwrap()

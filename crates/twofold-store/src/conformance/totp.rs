@@ -27,15 +27,29 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
         "expired"
     );
     assert!(
-        !tx.confirm_totp(Uuid::now_v7(), s, pending.id, "x", 5, T0)
-            .await
-            .unwrap(),
+        !tx.confirm_totp(
+            AccountId::from_uuid(Uuid::now_v7()),
+            s,
+            pending.id,
+            "x",
+            5,
+            T0
+        )
+        .await
+        .unwrap(),
         "another account's"
     );
     assert!(
-        !tx.confirm_totp(owner.id, Uuid::now_v7(), pending.id, "x", 5, T0)
-            .await
-            .unwrap(),
+        !tx.confirm_totp(
+            owner.id,
+            SessionId::from_uuid(Uuid::now_v7()),
+            pending.id,
+            "x",
+            5,
+            T0
+        )
+        .await
+        .unwrap(),
         "another session's"
     );
     assert!(
@@ -129,7 +143,7 @@ pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store
     );
     assert!(tx.rename_totp(owner.id, t.id, "Renamed").await.unwrap());
     assert!(
-        !tx.rename_totp(Uuid::now_v7(), t.id, "Theirs")
+        !tx.rename_totp(AccountId::from_uuid(Uuid::now_v7()), t.id, "Theirs")
             .await
             .unwrap()
     );
@@ -141,7 +155,11 @@ pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store
     );
     assert_eq!(stored.name, "Renamed");
     let mut tx = store.begin().await.unwrap();
-    assert!(!tx.delete_totp(Uuid::now_v7(), t.id).await.unwrap());
+    assert!(
+        !tx.delete_totp(AccountId::from_uuid(Uuid::now_v7()), t.id)
+            .await
+            .unwrap()
+    );
     assert!(tx.delete_totp(owner.id, t.id).await.unwrap());
     tx.commit().await.unwrap();
     assert!(

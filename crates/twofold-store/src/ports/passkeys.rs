@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use twofold_core::token::TokenHash;
-use twofold_core::{AccountId, Timestamp};
+use twofold_core::{AccountId, PasskeyId, Timestamp};
 use uuid::Uuid;
 
 use crate::{Account, Ceremony, PasskeyRecord, StoreResult};
@@ -37,7 +37,7 @@ pub trait PasskeyTx: Send {
     /// request already recorded a later (or equal, non-zero) counter.
     async fn use_passkey(
         &mut self,
-        id: Uuid,
+        id: PasskeyId,
         sign_count: i64,
         credential: &str,
         backup_state: bool,
@@ -47,11 +47,11 @@ pub trait PasskeyTx: Send {
     async fn rename_passkey(
         &mut self,
         account: AccountId,
-        id: Uuid,
+        id: PasskeyId,
         name: &str,
     ) -> StoreResult<bool>;
 
-    async fn delete_passkey(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    async fn delete_passkey(&mut self, account: AccountId, id: PasskeyId) -> StoreResult<bool>;
 
     async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64>;
 

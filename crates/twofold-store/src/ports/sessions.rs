@@ -4,8 +4,7 @@ use async_trait::async_trait;
 
 use twofold_core::session::Aal;
 use twofold_core::token::TokenHash;
-use twofold_core::{AccountId, Timestamp};
-use uuid::Uuid;
+use twofold_core::{AccountId, SessionId, Timestamp};
 
 use crate::{NewSession, Session, StoreResult};
 
@@ -27,7 +26,7 @@ pub trait SessionReads: Send + Sync {
     /// before `stale_before` (so at most one write a minute per session).
     async fn touch_session(
         &self,
-        id: Uuid,
+        id: SessionId,
         now: Timestamp,
         stale_before: Timestamp,
     ) -> StoreResult<()>;
@@ -39,20 +38,28 @@ pub trait SessionTx: Send {
     async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
 
     /// Deletes one of `account`'s sessions; returns whether it existed.
-    async fn delete_session(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    async fn delete_session(&mut self, account: AccountId, id: SessionId) -> StoreResult<bool>;
 
     /// Opens (or moves) the session's step-up window.
-    async fn set_privileged_until(&mut self, session: Uuid, until: Timestamp) -> StoreResult<()>;
+    async fn set_privileged_until(
+        &mut self,
+        session: SessionId,
+        until: Timestamp,
+    ) -> StoreResult<()>;
 
     /// Deletes every session of `account` except `keep`; returns how many.
-    async fn delete_other_sessions(&mut self, account: AccountId, keep: Uuid) -> StoreResult<u64>;
+    async fn delete_other_sessions(
+        &mut self,
+        account: AccountId,
+        keep: SessionId,
+    ) -> StoreResult<u64>;
 
     /// Deletes every session of `account` except `keep` that was signed in
     /// at an assurance level below `aal`; returns how many.
     async fn delete_other_sessions_below_aal(
         &mut self,
         account: AccountId,
-        keep: Uuid,
+        keep: SessionId,
         aal: Aal,
     ) -> StoreResult<u64>;
 }

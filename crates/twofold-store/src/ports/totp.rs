@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 
-use twofold_core::{AccountId, Timestamp};
-use uuid::Uuid;
+use twofold_core::{AccountId, SessionId, Timestamp, TotpId};
 
 use crate::{StoreResult, TotpAuthenticator};
 
@@ -24,8 +23,8 @@ pub trait TotpTx: Send {
     async fn confirm_totp(
         &mut self,
         account: AccountId,
-        session: Uuid,
-        id: Uuid,
+        session: SessionId,
+        id: TotpId,
         name: &str,
         step: i64,
         now: Timestamp,
@@ -36,14 +35,19 @@ pub trait TotpTx: Send {
     async fn use_totp_step(
         &mut self,
         account: AccountId,
-        id: Uuid,
+        id: TotpId,
         step: i64,
         now: Timestamp,
     ) -> StoreResult<bool>;
 
-    async fn rename_totp(&mut self, account: AccountId, id: Uuid, name: &str) -> StoreResult<bool>;
+    async fn rename_totp(
+        &mut self,
+        account: AccountId,
+        id: TotpId,
+        name: &str,
+    ) -> StoreResult<bool>;
 
-    async fn delete_totp(&mut self, account: AccountId, id: Uuid) -> StoreResult<bool>;
+    async fn delete_totp(&mut self, account: AccountId, id: TotpId) -> StoreResult<bool>;
 
     /// Deletes every authenticator of the account; returns how many.
     async fn delete_all_totp(&mut self, account: AccountId) -> StoreResult<u64>;
