@@ -109,7 +109,7 @@ impl App {
 
     /// The methods that can meet a sign-in challenge (for the MFA page).
     pub async fn challenge_methods(&self, challenge_id: &str) -> AppResult<Vec<MfaMethod>> {
-        let token = twofold_core::token::SessionToken::parse(challenge_id)
+        let token = twofold_core::token::ChallengeId::parse(challenge_id)
             .ok_or(crate::AppError::ChallengeExpired)?;
         let challenge = self
             .store

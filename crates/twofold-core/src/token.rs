@@ -1,4 +1,5 @@
-//! Bearer secrets (session tokens): random, shown once, stored only as a hash.
+//! Bearer secrets (session tokens, challenge and ceremony ids): random,
+//! shown once, stored only as a hash.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,23 +28,23 @@ impl std::fmt::Debug for TokenHash {
     }
 }
 
-/// A session token: 256 random bits, base64url. Its `Debug` prints nothing secret.
-pub struct SessionToken(String);
+/// 256 random bits in unpadded base64url: the one shape of every bearer
+/// secret below, which differ only in what they open.
+struct Secret256(String);
 
-impl SessionToken {
-    /// A fresh token from the operating system's CSPRNG.
-    pub fn generate() -> Result<Self, getrandom::Error> {
+impl Secret256 {
+    fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)?;
         Ok(Self::from_bytes(bytes))
     }
 
-    pub fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
+    fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
         Self(URL_SAFE_NO_PAD.encode(bytes))
     }
 
     /// Accepts only the exact shape we issue, so junk never reaches the database.
-    pub fn parse(text: &str) -> Option<Self> {
+    fn parse(text: &str) -> Option<Self> {
         let ok = text.len() == TOKEN_CHARS
             && text
                 .bytes()
@@ -51,20 +52,58 @@ impl SessionToken {
         ok.then(|| Self(text.to_owned()))
     }
 
-    /// The text handed to the client, once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn hash(&self) -> TokenHash {
+    fn hash(&self) -> TokenHash {
         TokenHash(Sha256::digest(self.0.as_bytes()).into())
     }
 }
 
-impl std::fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionToken(<redacted>)")
-    }
+/// Purpose names over [`Secret256`], so a challenge id cannot be used where
+/// a session token is meant. Their `Debug` prints nothing secret.
+macro_rules! secrets {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        pub struct $name(Secret256);
+
+        impl $name {
+            /// A fresh secret from the operating system's CSPRNG.
+            pub fn generate() -> Result<Self, getrandom::Error> {
+                Secret256::generate().map(Self)
+            }
+
+            pub fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
+                Self(Secret256::from_bytes(bytes))
+            }
+
+            /// Accepts only the exact shape we issue, so junk never reaches the database.
+            pub fn parse(text: &str) -> Option<Self> {
+                Secret256::parse(text).map(Self)
+            }
+
+            /// The text handed to the client, once.
+            pub fn expose(&self) -> &str {
+                &self.0.0
+            }
+
+            pub fn hash(&self) -> TokenHash {
+                self.0.hash()
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    )*};
+}
+
+secrets! {
+    /// A session token: what the client presents on every request.
+    SessionToken;
+    /// The id of a sign-in waiting for its second factor.
+    ChallengeId;
+    /// The id of a WebAuthn ceremony in progress.
+    CeremonyId;
 }
 
 #[cfg(test)]
@@ -93,5 +132,9 @@ mod tests {
     fn debug_prints_no_secret() {
         let token = SessionToken::generate().unwrap();
         assert!(!format!("{token:?}").contains(token.expose()));
+        let challenge = ChallengeId::generate().unwrap();
+        assert!(!format!("{challenge:?}").contains(challenge.expose()));
+        let ceremony = CeremonyId::generate().unwrap();
+        assert!(!format!("{ceremony:?}").contains(ceremony.expose()));
     }
 }

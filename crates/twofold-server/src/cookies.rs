@@ -6,7 +6,7 @@
 use axum::http::HeaderValue;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use twofold_app::IssuedSession;
-use twofold_core::token::SessionToken;
+use twofold_core::token::ChallengeId;
 
 use crate::state::WebConfig;
 
@@ -60,7 +60,7 @@ pub const CHALLENGE_PATHS: [&str; 2] = ["/login/mfa", "/api/v1/sessions/mfa"];
 
 /// The MFA challenge cookie of a browser sign-in: as short-lived as the
 /// challenge, one copy for each path that reads it.
-pub fn challenge_cookies(web: &WebConfig, challenge: &SessionToken) -> [HeaderValue; 2] {
+pub fn challenge_cookies(web: &WebConfig, challenge: &ChallengeId) -> [HeaderValue; 2] {
     CHALLENGE_PATHS.map(|path| {
         let mut cookie = base(
             web,

@@ -5,7 +5,7 @@ use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::factor::Method;
 use twofold_core::throttle::Counter;
-use twofold_core::token::SessionToken;
+use twofold_core::token::{CeremonyId, ChallengeId};
 use twofold_core::{AccountId, SessionId, Timestamp};
 use twofold_store::{PasskeyRecord, Session, Tx};
 use webauthn_rs::prelude::{
@@ -24,7 +24,7 @@ impl App {
     pub async fn start_passwordless(
         &self,
         ctx: &RequestContext,
-    ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
+    ) -> AppResult<(CeremonyId, RequestChallengeResponse)> {
         let reserve = Reserve::per_address(Counter::PasskeyStartsPerAddress, ctx);
         // Every start counts, successful or not: the reservation is kept.
         let _counted = self.reserve(reserve, Refusal::anonymous(), ctx).await?;
@@ -52,7 +52,7 @@ impl App {
         &self,
         challenge_id: &str,
     ) -> AppResult<RequestChallengeResponse> {
-        let token = SessionToken::parse(challenge_id).ok_or(AppError::ChallengeExpired)?;
+        let token = ChallengeId::parse(challenge_id).ok_or(AppError::ChallengeExpired)?;
         let challenge = self
             .store
             .mfa_challenge(&token.hash(), self.clock.now())
@@ -60,7 +60,7 @@ impl App {
             .ok_or(AppError::ChallengeExpired)?;
         let (options, state) = self.account_assertion(challenge.account_id).await?;
         self.save_ceremony_as(
-            &token,
+            &token.hash(),
             Kind::Mfa,
             Some(challenge.account_id),
             None,
@@ -75,7 +75,7 @@ impl App {
     pub async fn start_reauth_passkey(
         &self,
         session: &Session,
-    ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
+    ) -> AppResult<(CeremonyId, RequestChallengeResponse)> {
         self.start_account_assertion(Kind::Reauth, session.account_id, Some(session.id))
             .await
     }
@@ -85,7 +85,7 @@ impl App {
         kind: Kind,
         account: AccountId,
         session: Option<SessionId>,
-    ) -> AppResult<(SessionToken, RequestChallengeResponse)> {
+    ) -> AppResult<(CeremonyId, RequestChallengeResponse)> {
         let (options, state) = self.account_assertion(account).await?;
         let id = self
             .save_ceremony(kind, Some(account), session, state, None)

@@ -11,7 +11,7 @@ mod assertion;
 mod manage;
 mod registration;
 
-use twofold_core::token::SessionToken;
+use twofold_core::token::{CeremonyId, TokenHash};
 use twofold_core::{AccountId, SessionId};
 use twofold_store::{Ceremony, PasskeyRecord};
 use url::Url;
@@ -90,17 +90,18 @@ impl App {
         session: Option<SessionId>,
         state: String,
         name: Option<String>,
-    ) -> AppResult<SessionToken> {
-        let id = SessionToken::generate().map_err(AppError::internal)?;
-        self.save_ceremony_as(&id, kind, account, session, state, name)
+    ) -> AppResult<CeremonyId> {
+        let id = CeremonyId::generate().map_err(AppError::internal)?;
+        self.save_ceremony_as(&id.hash(), kind, account, session, state, name)
             .await?;
         Ok(id)
     }
 
-    /// Saves a ceremony under a given id, replacing one of the same id.
+    /// Saves a ceremony under a given id's hash (an MFA ceremony is named by
+    /// its challenge), replacing one of the same id.
     async fn save_ceremony_as(
         &self,
-        id: &SessionToken,
+        id: &TokenHash,
         kind: Kind,
         account: Option<AccountId>,
         session: Option<SessionId>,
@@ -110,9 +111,9 @@ impl App {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.prune_ceremonies(now).await?;
-        tx.consume_ceremony(&id.hash(), kind.as_str(), now).await?;
+        tx.consume_ceremony(id, kind.as_str(), now).await?;
         tx.insert_ceremony(
-            &id.hash(),
+            id,
             &Ceremony {
                 kind: kind.as_str().to_owned(),
                 account_id: account,
@@ -131,7 +132,7 @@ impl App {
     /// Consumes a ceremony in a transaction of its own: once taken, it is
     /// spent, whether or not what the browser sent then verifies.
     async fn take_ceremony(&self, id: &str, kind: Kind) -> AppResult<Ceremony> {
-        let token = SessionToken::parse(id).ok_or(AppError::CeremonyExpired)?;
+        let token = CeremonyId::parse(id).ok_or(AppError::CeremonyExpired)?;
         let mut tx = self.store.begin().await?;
         let ceremony = tx
             .consume_ceremony(&token.hash(), kind.as_str(), self.clock.now())

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use twofold_core::PasskeyId;
 use twofold_core::audit::EventKind;
 use twofold_core::factor::FactorName;
-use twofold_core::token::SessionToken;
+use twofold_core::token::CeremonyId;
 use twofold_store::{PasskeyRecord, Session};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
@@ -25,7 +25,7 @@ impl App {
         &self,
         session: &Session,
         name: Option<&str>,
-    ) -> AppResult<(SessionToken, CreationChallengeResponse)> {
+    ) -> AppResult<(CeremonyId, CreationChallengeResponse)> {
         self.require_step_up(session)?;
         let name = FactorName::or_default(name, DEFAULT_NAME).map_err(invalid_name)?;
         let account = session.account_id;

@@ -6,7 +6,7 @@ use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::factor::Method;
 use twofold_core::session::{Aal, Amr};
-use twofold_core::token::{SessionToken, TokenHash};
+use twofold_core::token::{ChallengeId, TokenHash};
 use twofold_store::{MfaChallenge, Tx};
 
 use super::{IssuedChallenge, IssuedSession, SignedInWith};
@@ -88,7 +88,7 @@ impl App {
         remember_me: bool,
         methods: Vec<MfaMethod>,
     ) -> AppResult<IssuedChallenge> {
-        let id = SessionToken::generate().map_err(AppError::internal)?;
+        let id = ChallengeId::generate().map_err(AppError::internal)?;
         let now = self.clock.now();
         let challenge = MfaChallenge {
             account_id: account,
@@ -117,7 +117,7 @@ impl App {
         proof: MfaProof,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
-        let challenge_id = SessionToken::parse(challenge_id).ok_or(AppError::ChallengeExpired)?;
+        let challenge_id = ChallengeId::parse(challenge_id).ok_or(AppError::ChallengeExpired)?;
         let hash = challenge_id.hash();
         let now = self.clock.now();
         let challenge = self
@@ -183,7 +183,7 @@ impl App {
     async fn check_second_factor(
         &self,
         proof: &MfaProof,
-        challenge_id: &SessionToken,
+        challenge_id: &ChallengeId,
         account: AccountId,
         attempt: &Attempt,
         ctx: &RequestContext,

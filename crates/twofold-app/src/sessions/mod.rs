@@ -14,7 +14,7 @@ pub use challenge::MfaProof;
 use serde_json::json;
 use twofold_core::audit::EventKind;
 use twofold_core::session::{Aal, Amr};
-use twofold_core::token::SessionToken;
+use twofold_core::token::{ChallengeId, SessionToken};
 use twofold_core::{PasskeyId, SessionId, Timestamp};
 use twofold_store::{Account, NewSession, Session, Tx};
 
@@ -67,7 +67,7 @@ pub enum SignInOutcome {
 /// stored), the methods that can meet it, and when it expires.
 #[derive(Debug)]
 pub struct IssuedChallenge {
-    pub id: SessionToken,
+    pub id: ChallengeId,
     pub methods: Vec<MfaMethod>,
     pub expires_at: Timestamp,
 }

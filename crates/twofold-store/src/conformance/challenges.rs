@@ -5,7 +5,7 @@ use super::*;
 pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
     let owner = account("lee@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
-    let id = SessionToken::generate().unwrap().hash();
+    let id = ChallengeId::generate().unwrap().hash();
     let challenge = MfaChallenge {
         account_id: owner.id,
         created_at: T0,
@@ -72,7 +72,7 @@ pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
 pub async fn a_challenge_gives_at_most_its_tries_under_concurrency(store: Arc<dyn Store>) {
     let owner = account("tries@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
-    let id = SessionToken::generate().unwrap().hash();
+    let id = ChallengeId::generate().unwrap().hash();
     let challenge = MfaChallenge {
         account_id: owner.id,
         created_at: T0,
@@ -113,7 +113,7 @@ pub async fn the_mfa_challenges_of_an_account_end_together(store: Arc<dyn Store>
         remember_me: false,
     };
     let ids: Vec<_> = (0..3)
-        .map(|_| SessionToken::generate().unwrap().hash())
+        .map(|_| ChallengeId::generate().unwrap().hash())
         .collect();
     let mut tx = store.begin().await.unwrap();
     tx.insert_mfa_challenge(&ids[0], &challenge(owner.id))

@@ -48,7 +48,7 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
         failures: 0,
         remember_me: false,
     };
-    tx.insert_mfa_challenge(&SessionToken::generate().unwrap().hash(), &challenge)
+    tx.insert_mfa_challenge(&ChallengeId::generate().unwrap().hash(), &challenge)
         .await
         .unwrap();
     tx.record_failure(

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use twofold_core::email::Email;
 use twofold_core::factor::StrongFactors;
 use twofold_core::session::{Aal, Amr};
-use twofold_core::token::SessionToken;
+use twofold_core::token::{CeremonyId, ChallengeId, SessionToken};
 use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
 use uuid::Uuid;
 

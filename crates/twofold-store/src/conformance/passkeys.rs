@@ -128,7 +128,7 @@ pub async fn passkey_ids_are_unique_and_counters_only_move_forward(store: Arc<dy
 }
 
 pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Store>) {
-    let id = SessionToken::generate().unwrap().hash();
+    let id = CeremonyId::generate().unwrap().hash();
     let ceremony = Ceremony {
         kind: "passwordless".into(),
         account_id: None,
@@ -161,7 +161,7 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
     }
     assert_eq!(states, vec![r#"{"state":1}"#.to_owned()]);
 
-    let late = SessionToken::generate().unwrap().hash();
+    let late = CeremonyId::generate().unwrap().hash();
     let mut tx = store.begin().await.unwrap();
     tx.insert_ceremony(&late, &ceremony).await.unwrap();
     assert!(
