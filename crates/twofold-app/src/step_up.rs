@@ -13,11 +13,11 @@ use twofold_store::{Session, Tx};
 use webauthn_rs::prelude::PublicKeyCredential;
 
 use crate::audit::{code_keys, password_keys};
-use crate::passkeys::Kind;
 use crate::sessions::CodeFailure;
 use crate::throttle::{Attempt, Refusal, Reserve};
 use crate::totp::{CodeCheck, validate_code};
 use crate::{App, AppError, AppResult, RequestContext};
+use twofold_core::ceremony::CeremonyKind;
 
 /// A proof of presence. Passkeys add `Webauthn`.
 pub enum Proof {
@@ -197,7 +197,7 @@ impl App {
     ) -> AppResult<Checked> {
         let verified = self
             .verify_account_assertion(
-                Kind::Reauth,
+                CeremonyKind::Reauth,
                 ceremony_id,
                 session.account_id,
                 Some(session.id),

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod ceremony;
 pub mod clock;
 pub mod device;
 pub mod email;

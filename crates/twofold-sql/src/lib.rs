@@ -99,6 +99,7 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
 pub mod macro_support {
     pub use async_trait::async_trait;
     pub use sqlx;
+    pub use twofold_core::ceremony::CeremonyKind;
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;

@@ -187,7 +187,7 @@ macro_rules! passkeys {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(id.as_bytes())
-                    .bind(&c.kind)
+                    .bind(c.kind.as_str())
                     .bind(c.account_id.map(AccountId::uuid))
                     .bind(c.session_id.map(SessionId::uuid))
                     .bind(&c.state)
@@ -203,7 +203,7 @@ macro_rules! passkeys {
                 async fn consume_ceremony(
                     &mut self,
                     id: &TokenHash,
-                    kind: &str,
+                    kind: CeremonyKind,
                     now: Timestamp,
                 ) -> StoreResult<Option<Ceremony>> {
                     // Single use: exactly one caller gets the state back.
@@ -213,12 +213,12 @@ macro_rules! passkeys {
                          RETURNING kind, account_id, session_id, state, name, created_at, expires_at",
                     )
                     .bind(id.as_bytes())
-                    .bind(kind)
+                    .bind(kind.as_str())
                     .bind(now.unix())
                     .fetch_optional(self.connection())
                     .await
                     .map_err(store_error)?;
-                    Ok(row.map(Ceremony::from))
+                    row.map(Ceremony::try_from).transpose()
                 }
 
                 async fn prune_ceremonies(&mut self, now: Timestamp) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 //! writes. Every model is read through one of these.
 
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::session::{Aal, amr_from_text};
 use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
 use twofold_store::{
@@ -207,17 +208,20 @@ pub struct CeremonyRow {
     pub expires_at: i64,
 }
 
-impl From<CeremonyRow> for Ceremony {
-    fn from(row: CeremonyRow) -> Self {
-        Self {
-            kind: row.kind,
+impl TryFrom<CeremonyRow> for Ceremony {
+    type Error = StoreError;
+
+    fn try_from(row: CeremonyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: CeremonyKind::parse(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("ceremony kind {}", row.kind)))?,
             account_id: row.account_id.map(AccountId::from_uuid),
             session_id: row.session_id.map(SessionId::from_uuid),
             state: row.state,
             name: row.name,
             created_at: row.created_at.into(),
             expires_at: row.expires_at.into(),
-        }
+        })
     }
 }
 

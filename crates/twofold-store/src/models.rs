@@ -4,6 +4,7 @@
 //! into these, refusing values no code writes.
 
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::email::Email;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
@@ -178,8 +179,7 @@ impl std::fmt::Debug for PasskeyRecord {
 /// A WebAuthn ceremony in progress: its serialised state, single use.
 #[derive(Clone)]
 pub struct Ceremony {
-    /// `register`, `passwordless`, `mfa` or `reauth`.
-    pub kind: String,
+    pub kind: CeremonyKind,
     /// The account it is for (none for passwordless sign-in).
     pub account_id: Option<AccountId>,
     /// The session it is bound to (registration, step-up).

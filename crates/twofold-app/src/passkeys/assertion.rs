@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::factor::Method;
 use twofold_core::throttle::Counter;
 use twofold_core::token::{CeremonyId, ChallengeId};
@@ -13,7 +14,7 @@ use webauthn_rs::prelude::{
     RequestChallengeResponse, WebauthnError,
 };
 
-use super::{Kind, json_of, passkey_of, state_of};
+use super::{json_of, passkey_of, state_of};
 use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
 
@@ -34,7 +35,7 @@ impl App {
             .map_err(AppError::internal)?;
         let id = self
             .save_ceremony(
-                Kind::Passwordless,
+                CeremonyKind::Passwordless,
                 None,
                 None,
                 json_of::<DiscoverableAuthentication>(&state)?,
@@ -61,7 +62,7 @@ impl App {
         let (options, state) = self.account_assertion(challenge.account_id).await?;
         self.save_ceremony_as(
             &token.hash(),
-            Kind::Mfa,
+            CeremonyKind::Mfa,
             Some(challenge.account_id),
             None,
             state,
@@ -76,13 +77,13 @@ impl App {
         &self,
         session: &Session,
     ) -> AppResult<(CeremonyId, RequestChallengeResponse)> {
-        self.start_account_assertion(Kind::Reauth, session.account_id, Some(session.id))
+        self.start_account_assertion(CeremonyKind::Reauth, session.account_id, Some(session.id))
             .await
     }
 
     async fn start_account_assertion(
         &self,
-        kind: Kind,
+        kind: CeremonyKind,
         account: AccountId,
         session: Option<SessionId>,
     ) -> AppResult<(CeremonyId, RequestChallengeResponse)> {
@@ -122,7 +123,9 @@ impl App {
         credential: &PublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<(AccountId, PasskeyRecord, AuthenticationResult)> {
-        let ceremony = self.take_ceremony(ceremony_id, Kind::Passwordless).await?;
+        let ceremony = self
+            .take_ceremony(ceremony_id, CeremonyKind::Passwordless)
+            .await?;
         let state: DiscoverableAuthentication = state_of(&ceremony)?;
         let rp = self.rp()?;
         let (user, credential_id) = rp
@@ -148,11 +151,11 @@ impl App {
         }
     }
 
-    /// Verifies an assertion for a known account: `Kind::Mfa` (second
-    /// factor) or `Kind::Reauth` (step-up, bound to `session`).
+    /// Verifies an assertion for a known account: `CeremonyKind::Mfa` (second
+    /// factor) or `CeremonyKind::Reauth` (step-up, bound to `session`).
     pub(crate) async fn verify_account_assertion(
         &self,
-        kind: Kind,
+        kind: CeremonyKind,
         ceremony_id: &str,
         account: AccountId,
         session: Option<SessionId>,
@@ -161,7 +164,7 @@ impl App {
     ) -> AppResult<(PasskeyRecord, AuthenticationResult)> {
         let ceremony = self.take_ceremony(ceremony_id, kind).await?;
         if ceremony.account_id != Some(account)
-            || (kind == Kind::Reauth && ceremony.session_id != session)
+            || (kind == CeremonyKind::Reauth && ceremony.session_id != session)
         {
             return Err(AppError::CeremonyExpired);
         }

@@ -11,6 +11,7 @@ mod assertion;
 mod manage;
 mod registration;
 
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::token::{CeremonyId, TokenHash};
 use twofold_core::{AccountId, SessionId};
 use twofold_store::{Ceremony, PasskeyRecord};
@@ -35,26 +36,6 @@ pub fn relying_party(public_url: &Url, name: &str) -> Result<Webauthn, WebauthnE
         .allow_subdomains(false)
         .allow_any_port(false)
         .build()
-}
-
-/// Where a ceremony may be finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Register,
-    Passwordless,
-    Mfa,
-    Reauth,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Register => "register",
-            Kind::Passwordless => "passwordless",
-            Kind::Mfa => "mfa",
-            Kind::Reauth => "reauth",
-        }
-    }
 }
 
 /// A new passkey, and the first recovery sheet if it was the first factor.
@@ -85,7 +66,7 @@ impl App {
 
     async fn save_ceremony(
         &self,
-        kind: Kind,
+        kind: CeremonyKind,
         account: Option<AccountId>,
         session: Option<SessionId>,
         state: String,
@@ -102,7 +83,7 @@ impl App {
     async fn save_ceremony_as(
         &self,
         id: &TokenHash,
-        kind: Kind,
+        kind: CeremonyKind,
         account: Option<AccountId>,
         session: Option<SessionId>,
         state: String,
@@ -111,11 +92,11 @@ impl App {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.prune_ceremonies(now).await?;
-        tx.consume_ceremony(id, kind.as_str(), now).await?;
+        tx.consume_ceremony(id, kind, now).await?;
         tx.insert_ceremony(
             id,
             &Ceremony {
-                kind: kind.as_str().to_owned(),
+                kind,
                 account_id: account,
                 session_id: session,
                 state,
@@ -131,11 +112,11 @@ impl App {
 
     /// Consumes a ceremony in a transaction of its own: once taken, it is
     /// spent, whether or not what the browser sent then verifies.
-    async fn take_ceremony(&self, id: &str, kind: Kind) -> AppResult<Ceremony> {
+    async fn take_ceremony(&self, id: &str, kind: CeremonyKind) -> AppResult<Ceremony> {
         let token = CeremonyId::parse(id).ok_or(AppError::CeremonyExpired)?;
         let mut tx = self.store.begin().await?;
         let ceremony = tx
-            .consume_ceremony(&token.hash(), kind.as_str(), self.clock.now())
+            .consume_ceremony(&token.hash(), kind, self.clock.now())
             .await?
             .ok_or(AppError::CeremonyExpired)?;
         tx.commit().await?;

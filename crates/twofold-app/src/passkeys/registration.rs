@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 use twofold_core::PasskeyId;
 use twofold_core::audit::EventKind;
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::factor::FactorName;
 use twofold_core::token::CeremonyId;
 use twofold_store::{PasskeyRecord, Session};
@@ -11,7 +12,7 @@ use webauthn_rs::prelude::{
     CreationChallengeResponse, PasskeyRegistration, RegisterPublicKeyCredential,
 };
 
-use super::{AddedPasskey, DEFAULT_NAME, Kind, MAX_PASSKEYS, json_of, state_of};
+use super::{AddedPasskey, DEFAULT_NAME, MAX_PASSKEYS, json_of, state_of};
 use crate::factors::{final_name, invalid_name};
 use crate::{App, AppError, AppResult, RequestContext};
 
@@ -54,7 +55,7 @@ impl App {
         }
         let id = self
             .save_ceremony(
-                Kind::Register,
+                CeremonyKind::Register,
                 Some(account),
                 Some(session.id),
                 json_of::<PasskeyRegistration>(&state)?,
@@ -73,7 +74,9 @@ impl App {
         credential: &RegisterPublicKeyCredential,
         ctx: &RequestContext,
     ) -> AppResult<AddedPasskey> {
-        let ceremony = self.take_ceremony(ceremony_id, Kind::Register).await?;
+        let ceremony = self
+            .take_ceremony(ceremony_id, CeremonyKind::Register)
+            .await?;
         if ceremony.account_id != Some(session.account_id)
             || ceremony.session_id != Some(session.id)
         {

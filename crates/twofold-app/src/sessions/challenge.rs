@@ -12,10 +12,10 @@ use twofold_store::{MfaChallenge, Tx};
 use super::{IssuedChallenge, IssuedSession, SignedInWith};
 use crate::audit::code_keys;
 use crate::mfa::MfaMethod;
-use crate::passkeys::Kind;
 use crate::throttle::{Attempt, Refusal, Reserve};
 use crate::totp::CodeCheck;
 use crate::{App, AppError, AppResult, RequestContext};
+use twofold_core::ceremony::CeremonyKind;
 
 /// A wrong or replayed code, as the audit log records it.
 pub(crate) struct CodeFailure {
@@ -192,7 +192,7 @@ impl App {
             MfaProof::Webauthn(credential) => {
                 let verified = self
                     .verify_account_assertion(
-                        Kind::Mfa,
+                        CeremonyKind::Mfa,
                         challenge_id.expose(),
                         account,
                         None,

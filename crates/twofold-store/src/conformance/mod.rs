@@ -32,6 +32,7 @@ use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, To
 use uuid::Uuid;
 
 use twofold_core::audit::{Actor, EventKind};
+use twofold_core::ceremony::CeremonyKind;
 
 use crate::{
     AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,

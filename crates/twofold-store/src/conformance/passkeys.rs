@@ -130,7 +130,7 @@ pub async fn passkey_ids_are_unique_and_counters_only_move_forward(store: Arc<dy
 pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Store>) {
     let id = CeremonyId::generate().unwrap().hash();
     let ceremony = Ceremony {
-        kind: "passwordless".into(),
+        kind: CeremonyKind::Passwordless,
         account_id: None,
         session_id: None,
         state: r#"{"state":1}"#.into(),
@@ -141,7 +141,10 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
     let mut tx = store.begin().await.unwrap();
     tx.insert_ceremony(&id, &ceremony).await.unwrap();
     assert!(
-        tx.consume_ceremony(&id, "mfa", T0).await.unwrap().is_none(),
+        tx.consume_ceremony(&id, CeremonyKind::Mfa, T0)
+            .await
+            .unwrap()
+            .is_none(),
         "another kind"
     );
     tx.commit().await.unwrap();
@@ -150,7 +153,10 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = store.begin().await.unwrap();
-            let got = tx.consume_ceremony(&id, "passwordless", T0).await.unwrap();
+            let got = tx
+                .consume_ceremony(&id, CeremonyKind::Passwordless, T0)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             got.map(|c| c.state)
         }));
@@ -165,7 +171,7 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
     let mut tx = store.begin().await.unwrap();
     tx.insert_ceremony(&late, &ceremony).await.unwrap();
     assert!(
-        tx.consume_ceremony(&late, "passwordless", T0.plus(secs(300)))
+        tx.consume_ceremony(&late, CeremonyKind::Passwordless, T0.plus(secs(300)))
             .await
             .unwrap()
             .is_none(),
@@ -173,7 +179,7 @@ pub async fn a_ceremony_is_consumed_once_and_only_as_its_kind(store: Arc<dyn Sto
     );
     tx.prune_ceremonies(T0.plus(secs(300))).await.unwrap();
     assert!(
-        tx.consume_ceremony(&late, "passwordless", T0)
+        tx.consume_ceremony(&late, CeremonyKind::Passwordless, T0)
             .await
             .unwrap()
             .is_none(),

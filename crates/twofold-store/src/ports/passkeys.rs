@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use twofold_core::ceremony::CeremonyKind;
 use twofold_core::token::TokenHash;
 use twofold_core::{AccountId, PasskeyId, Timestamp};
 use uuid::Uuid;
@@ -61,7 +62,7 @@ pub trait PasskeyTx: Send {
     async fn consume_ceremony(
         &mut self,
         id: &TokenHash,
-        kind: &str,
+        kind: CeremonyKind,
         now: Timestamp,
     ) -> StoreResult<Option<Ceremony>>;
 
