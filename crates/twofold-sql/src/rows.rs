@@ -192,7 +192,7 @@ impl From<PasskeyRow> for PasskeyRecord {
             aaguid: row.aaguid,
             name: row.name,
             created_at: row.created_at.into(),
-            last_used_at: row.last_used_at,
+            last_used_at: row.last_used_at.map(Timestamp::from),
         }
     }
 }

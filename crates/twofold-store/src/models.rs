@@ -162,7 +162,7 @@ pub struct PasskeyRecord {
     pub aaguid: Option<Uuid>,
     pub name: String,
     pub created_at: Timestamp,
-    pub last_used_at: Option<i64>,
+    pub last_used_at: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for PasskeyRecord {

@@ -39,9 +39,7 @@ impl From<&PasskeyRecord> for PasskeyView {
             id: p.id,
             name: p.name.clone(),
             created_at: p.created_at.to_rfc3339(),
-            last_used_at: p
-                .last_used_at
-                .map(|t| twofold_core::Timestamp::from(t).to_rfc3339()),
+            last_used_at: p.last_used_at.map(|at| at.to_rfc3339()),
             synced: p.backup_state,
         }
     }

@@ -170,10 +170,9 @@ async fn load(
                 id: p.id,
                 name: p.name.clone(),
                 created_at: p.created_at.to_human(),
-                last_used_at: p.last_used_at.map_or_else(
-                    || "never".to_owned(),
-                    |t| twofold_core::Timestamp::from(t).to_human(),
-                ),
+                last_used_at: p
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), |at| at.to_human()),
                 synced: p.backup_state,
             })
             .collect(),

@@ -81,7 +81,7 @@ pub async fn passkey_ids_are_unique_and_counters_only_move_forward(store: Arc<dy
         (counted.id, 6, true)
     );
     assert_eq!(found.credential, r#"{"n":6}"#);
-    assert_eq!(found.last_used_at, Some(T0.plus(secs(1)).unix()));
+    assert_eq!(found.last_used_at, Some(T0.plus(secs(1))));
     assert_eq!(found.aaguid, counted.aaguid);
     assert!(
         store
