@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn actors_round_trip_through_their_columns() {
-        let id = crate::AccountId::from_uuid(uuid::Uuid::now_v7());
+        let id = crate::AccountId::from_uuid(uuid::Uuid::new_v4());
         for actor in [
             Actor::Myself,
             Actor::Account(id),

@@ -53,13 +53,13 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
         .unwrap();
     tx.record_failure(
         "old",
-        Uuid::now_v7(),
+        ordered_id(),
         T0.minus(secs(86_400)),
         T0.minus(secs(100_000)),
     )
     .await
     .unwrap();
-    tx.record_failure("recent", Uuid::now_v7(), T0, T0.minus(secs(100_000)))
+    tx.record_failure("recent", ordered_id(), T0, T0.minus(secs(100_000)))
         .await
         .unwrap();
     tx.note_refusal("ended", T0, T0.plus(secs(5)))
