@@ -36,7 +36,7 @@ use twofold_core::ceremony::CeremonyKind;
 
 use crate::{
     AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,
-    PasskeyRecord, Store, StoreError, TotpAuthenticator,
+    PasskeyRecord, Session, Store, StoreError, TotpAuthenticator,
 };
 
 const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
@@ -70,6 +70,33 @@ fn session(account: AccountId, token: &SessionToken, expires_at: Timestamp) -> N
         ip: Some("192.0.2.1".into()),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
     }
+}
+
+/// An open MFA challenge for `account`, created at `T0`, with no failures.
+fn challenge(account: AccountId, expires_at: Timestamp, remember_me: bool) -> MfaChallenge {
+    MfaChallenge {
+        account_id: account,
+        created_at: T0,
+        expires_at,
+        failures: 0,
+        remember_me,
+    }
+}
+
+/// Stores `new` in a transaction of its own.
+async fn insert_session(store: &Arc<dyn Store>, new: &NewSession) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(new).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The live session `token` opens at `at`, if any.
+async fn session_at(
+    store: &Arc<dyn Store>,
+    token: &SessionToken,
+    at: Timestamp,
+) -> Option<Session> {
+    store.session_by_token(&token.hash(), at).await.unwrap()
 }
 
 fn event(account_id: Option<AccountId>, kind: EventKind, at: Timestamp) -> AuditEvent {
