@@ -71,6 +71,7 @@ pub struct Policy {
     pub audit_retention: Duration,
 }
 
+/// The settings' defaults: the binary's configuration takes them from here.
 impl Default for Policy {
     fn default() -> Self {
         Self {
