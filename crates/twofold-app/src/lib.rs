@@ -36,7 +36,7 @@ pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
 pub use passkeys::AddedPasskey;
 pub use recovery::RecoverySheet;
-pub use sessions::{IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
+pub use sessions::{CHALLENGE_LIFETIME, IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
 pub use step_up::Proof;
 pub use totp::{ConfirmedTotp, PendingTotp};
 /// The records the use cases return: callers name them from here, not from
@@ -71,6 +71,7 @@ pub struct Policy {
     pub audit_retention: Duration,
 }
 
+/// The settings' defaults: the binary's configuration takes them from here.
 impl Default for Policy {
     fn default() -> Self {
         Self {

@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn an_id_reads_and_writes_as_its_uuid() {
-        let uuid = Uuid::now_v7();
+        let uuid = Uuid::new_v4();
         let id = SessionId::from_uuid(uuid);
         assert_eq!(id.to_string(), uuid.to_string());
         assert_eq!(id.to_string().parse::<SessionId>().unwrap(), id);

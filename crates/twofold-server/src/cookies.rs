@@ -5,7 +5,7 @@
 
 use axum::http::HeaderValue;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use twofold_app::IssuedSession;
+use twofold_app::{CHALLENGE_LIFETIME, IssuedSession};
 use twofold_core::token::ChallengeId;
 
 use crate::state::WebConfig;
@@ -68,7 +68,8 @@ pub fn challenge_cookies(web: &WebConfig, challenge: &ChallengeId) -> [HeaderVal
             challenge.expose().to_owned(),
             path,
         );
-        cookie.set_max_age(time::Duration::minutes(5));
+        let seconds = i64::try_from(CHALLENGE_LIFETIME.as_secs()).unwrap_or(i64::MAX);
+        cookie.set_max_age(time::Duration::seconds(seconds));
         header(cookie)
     })
 }

@@ -48,6 +48,16 @@ impl Default for TransportLimits {
     }
 }
 
+/// `__Host-twofold_session` on https (no Domain, Path=/, Secure),
+/// `twofold_session` otherwise.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-twofold_session"
+    } else {
+        "twofold_session"
+    }
+}
+
 impl WebConfig {
     pub fn from_public_url(url: &Url) -> Self {
         Self {
@@ -58,14 +68,8 @@ impl WebConfig {
         }
     }
 
-    /// `__Host-twofold_session` on https (no Domain, Path=/, Secure),
-    /// `twofold_session` otherwise.
     pub fn session_cookie(&self) -> &'static str {
-        if self.https {
-            "__Host-twofold_session"
-        } else {
-            "twofold_session"
-        }
+        session_cookie_name(self.https)
     }
 }
 

@@ -93,6 +93,23 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Runs a write on `$connection` and tells whether it changed exactly one
+/// row: how the statements that touch one row, and only if its rule allows,
+/// report whether the rule allowed it. A macro, as the statements are, so
+/// `rows_affected` resolves on the backend's own result type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! changed_one_row {
+    ($query:expr, $connection:expr) => {
+        $query
+            .execute($connection)
+            .await
+            .map_err($crate::store_error)?
+            .rows_affected()
+            == 1
+    };
+}
+
 /// What the expansions of the aggregate macros name, reached through
 /// `$crate` so the backend crate needs no imports of its own.
 #[doc(hidden)]

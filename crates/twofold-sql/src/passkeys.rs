@@ -117,20 +117,18 @@ macro_rules! passkeys {
                 ) -> StoreResult<bool> {
                     // The counter only moves forward (authenticators without a counter report 0
                     // every time): a stale copy from another instance can never win.
-                    Ok(sqlx::query(
-                        "UPDATE passkeys SET sign_count = $1, credential = $2, backup_state = $3, \
-                         last_used_at = $4 WHERE id = $5 AND (sign_count < $1 OR (sign_count = 0 AND $1 = 0))",
-                    )
-                    .bind(sign_count)
-                    .bind(credential)
-                    .bind(backup_state)
-                    .bind(now.unix())
-                    .bind(id.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE passkeys SET sign_count = $1, credential = $2, backup_state = $3, \
+                             last_used_at = $4 WHERE id = $5 AND (sign_count < $1 OR (sign_count = 0 AND $1 = 0))",
+                        )
+                        .bind(sign_count)
+                        .bind(credential)
+                        .bind(backup_state)
+                        .bind(now.unix())
+                        .bind(id.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn rename_passkey(
@@ -139,17 +137,15 @@ macro_rules! passkeys {
                     id: PasskeyId,
                     name: &str,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(
-                        "UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3",
-                    )
-                    .bind(name)
-                    .bind(id.uuid())
-                    .bind(account.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3",
+                        )
+                        .bind(name)
+                        .bind(id.uuid())
+                        .bind(account.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn delete_passkey(
@@ -157,14 +153,12 @@ macro_rules! passkeys {
                     account: AccountId,
                     id: PasskeyId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query("DELETE FROM passkeys WHERE id = $1 AND account_id = $2")
-                        .bind(id.uuid())
-                        .bind(account.uuid())
-                        .execute(self.connection())
-                        .await
-                        .map_err(store_error)?
-                        .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query("DELETE FROM passkeys WHERE id = $1 AND account_id = $2")
+                            .bind(id.uuid())
+                            .bind(account.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn delete_all_passkeys(&mut self, account: AccountId) -> StoreResult<u64> {

@@ -80,18 +80,16 @@ macro_rules! recovery {
                     now: Timestamp,
                 ) -> StoreResult<bool> {
                     // Single use: one conditional update, so one code signs in exactly once.
-                    Ok(sqlx::query(
-                        "UPDATE recovery_codes SET used_at = $1 \
-                         WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
-                    )
-                    .bind(now.unix())
-                    .bind(account.uuid())
-                    .bind(&hash[..])
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE recovery_codes SET used_at = $1 \
+                             WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
+                        )
+                        .bind(now.unix())
+                        .bind(account.uuid())
+                        .bind(&hash[..]),
+                        self.connection()
+                    ))
                 }
 
                 async fn recovery_status_in_tx(

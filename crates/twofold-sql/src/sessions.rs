@@ -1,5 +1,22 @@
 //! Sessions: the token lookup of every request, listing, revoking and the step-up window.
 
+/// A session read: the columns of a `Session` and the join that brings its
+/// account's email and role, then `$filter` (one literal, so each statement
+/// stays a single `&'static str`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! select_sessions {
+    ($filter:literal) => {
+        concat!(
+            "SELECT s.id, s.account_id, a.email AS account_email, \
+             a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
+             s.remembered, s.privileged_until, s.ip, s.user_agent \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id ",
+            $filter
+        )
+    };
+}
+
 /// Implements `SessionReads` and `SessionTx` for the backend.
 #[doc(hidden)]
 #[macro_export]
@@ -16,11 +33,9 @@ macro_rules! sessions {
                     now: Timestamp,
                 ) -> StoreResult<Option<Session>> {
                     let row: Option<SessionRow> = sqlx::query_as(
-                        "SELECT s.id, s.account_id, a.email AS account_email, \
-                         a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
-                         s.remembered, s.privileged_until, s.ip, s.user_agent \
-                         FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                         WHERE s.token_hash = $1 AND s.expires_at > $2",
+                        $crate::select_sessions!(
+                            "WHERE s.token_hash = $1 AND s.expires_at > $2"
+                        ),
                     )
                     .bind(token.as_bytes())
                     .bind(now.unix())
@@ -36,12 +51,10 @@ macro_rules! sessions {
                     now: Timestamp,
                 ) -> StoreResult<Vec<Session>> {
                     let rows: Vec<SessionRow> = sqlx::query_as(
-                        "SELECT s.id, s.account_id, a.email AS account_email, \
-                         a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
-                         s.remembered, s.privileged_until, s.ip, s.user_agent \
-                         FROM sessions s JOIN accounts a ON a.id = s.account_id \
-                         WHERE s.account_id = $1 AND s.expires_at > $2 \
-                         ORDER BY s.created_at DESC, s.id DESC",
+                        $crate::select_sessions!(
+                            "WHERE s.account_id = $1 AND s.expires_at > $2 \
+                             ORDER BY s.created_at DESC, s.id DESC"
+                        ),
                     )
                     .bind(account.uuid())
                     .bind(now.unix())

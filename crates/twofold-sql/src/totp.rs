@@ -59,24 +59,22 @@ macro_rules! totp {
                 ) -> StoreResult<bool> {
                     // Confirms a pending authenticator, from the session that started it, with
                     // the step its code matched.
-                    Ok(sqlx::query(
-                        "UPDATE totp_authenticators \
-                         SET confirmed_at = $1, pending_until = NULL, pending_session_id = NULL, last_used_step = $2, \
-                         last_used_at = $1, name = $3 \
-                         WHERE id = $4 AND account_id = $5 AND pending_session_id = $6 AND confirmed_at IS NULL \
-                         AND pending_until > $1",
-                    )
-                    .bind(now.unix())
-                    .bind(step)
-                    .bind(name)
-                    .bind(id.uuid())
-                    .bind(account.uuid())
-                    .bind(session.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE totp_authenticators \
+                             SET confirmed_at = $1, pending_until = NULL, pending_session_id = NULL, last_used_step = $2, \
+                             last_used_at = $1, name = $3 \
+                             WHERE id = $4 AND account_id = $5 AND pending_session_id = $6 AND confirmed_at IS NULL \
+                             AND pending_until > $1",
+                        )
+                        .bind(now.unix())
+                        .bind(step)
+                        .bind(name)
+                        .bind(id.uuid())
+                        .bind(account.uuid())
+                        .bind(session.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn use_totp_step(
@@ -87,20 +85,18 @@ macro_rules! totp {
                     now: Timestamp,
                 ) -> StoreResult<bool> {
                     // The replay guard: a step is accepted only if it is later than the last one.
-                    Ok(sqlx::query(
-                        "UPDATE totp_authenticators SET last_used_step = $1, last_used_at = $2 \
-                         WHERE id = $3 AND account_id = $4 AND confirmed_at IS NOT NULL \
-                         AND (last_used_step IS NULL OR last_used_step < $1)",
-                    )
-                    .bind(step)
-                    .bind(now.unix())
-                    .bind(id.uuid())
-                    .bind(account.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE totp_authenticators SET last_used_step = $1, last_used_at = $2 \
+                             WHERE id = $3 AND account_id = $4 AND confirmed_at IS NOT NULL \
+                             AND (last_used_step IS NULL OR last_used_step < $1)",
+                        )
+                        .bind(step)
+                        .bind(now.unix())
+                        .bind(id.uuid())
+                        .bind(account.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn rename_totp(
@@ -109,31 +105,27 @@ macro_rules! totp {
                     id: TotpId,
                     name: &str,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(
-                        "UPDATE totp_authenticators SET name = $1 \
-                         WHERE id = $2 AND account_id = $3 AND confirmed_at IS NOT NULL",
-                    )
-                    .bind(name)
-                    .bind(id.uuid())
-                    .bind(account.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE totp_authenticators SET name = $1 \
+                             WHERE id = $2 AND account_id = $3 AND confirmed_at IS NOT NULL",
+                        )
+                        .bind(name)
+                        .bind(id.uuid())
+                        .bind(account.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn delete_totp(&mut self, account: AccountId, id: TotpId) -> StoreResult<bool> {
-                    Ok(sqlx::query(
-                        "DELETE FROM totp_authenticators WHERE id = $1 AND account_id = $2",
-                    )
-                    .bind(id.uuid())
-                    .bind(account.uuid())
-                    .execute(self.connection())
-                    .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        == 1)
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "DELETE FROM totp_authenticators WHERE id = $1 AND account_id = $2",
+                        )
+                        .bind(id.uuid())
+                        .bind(account.uuid()),
+                        self.connection()
+                    ))
                 }
 
                 async fn delete_all_totp(&mut self, account: AccountId) -> StoreResult<u64> {

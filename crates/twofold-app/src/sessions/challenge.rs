@@ -74,8 +74,9 @@ impl MfaProof {
     }
 }
 
-/// How long a sign-in waits for its second factor.
-const CHALLENGE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// How long a sign-in waits for its second factor. Public so the browser's
+/// challenge cookie lives exactly as long.
+pub const CHALLENGE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 impl App {
     /// Opens an MFA challenge inside `tx` (the password was right and MFA

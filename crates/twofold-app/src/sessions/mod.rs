@@ -9,7 +9,7 @@ mod manage;
 mod sign_in;
 
 pub(crate) use challenge::CodeFailure;
-pub use challenge::MfaProof;
+pub use challenge::{CHALLENGE_LIFETIME, MfaProof};
 
 use serde_json::json;
 use twofold_core::audit::EventKind;

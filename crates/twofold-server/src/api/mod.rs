@@ -48,9 +48,12 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // The document is the same for every deployment, so it names the
+        // plain-http cookie; https deployments add the `__Host-` prefix.
+        let cookie = crate::state::session_cookie_name(false);
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("twofold_session"))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(cookie))),
         );
     }
 }

@@ -32,7 +32,7 @@ pub async fn accounts_round_trip(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .account_by_id(AccountId::from_uuid(Uuid::now_v7()))
+            .account_by_id(AccountId::from_uuid(ordered_id()))
             .await
             .unwrap()
             .is_none()

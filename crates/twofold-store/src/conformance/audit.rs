@@ -3,8 +3,8 @@
 use super::*;
 
 pub async fn the_audit_log_filters_pages_and_only_grows(store: Arc<dyn Store>) {
-    let alice = AccountId::from_uuid(Uuid::now_v7());
-    let bob = AccountId::from_uuid(Uuid::now_v7());
+    let alice = AccountId::from_uuid(ordered_id());
+    let bob = AccountId::from_uuid(ordered_id());
     let mut written = Vec::new();
     let mut tx = store.begin().await.unwrap();
     for (i, (who, kind)) in [

@@ -6,13 +6,7 @@ pub async fn an_mfa_challenge_is_consumed_once(store: Arc<dyn Store>) {
     let owner = account("lee@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     let id = ChallengeId::generate().unwrap().hash();
-    let challenge = MfaChallenge {
-        account_id: owner.id,
-        created_at: T0,
-        expires_at: T0.plus(secs(300)),
-        failures: 0,
-        remember_me: true,
-    };
+    let challenge = challenge(owner.id, T0.plus(secs(300)), true);
     let mut tx = store.begin().await.unwrap();
     tx.insert_mfa_challenge(&id, &challenge).await.unwrap();
     assert_eq!(
@@ -73,13 +67,7 @@ pub async fn a_challenge_gives_at_most_its_tries_under_concurrency(store: Arc<dy
     let owner = account("tries@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     let id = ChallengeId::generate().unwrap().hash();
-    let challenge = MfaChallenge {
-        account_id: owner.id,
-        created_at: T0,
-        expires_at: T0.plus(secs(300)),
-        failures: 0,
-        remember_me: false,
-    };
+    let challenge = challenge(owner.id, T0.plus(secs(300)), false);
     let mut tx = store.begin().await.unwrap();
     tx.insert_mfa_challenge(&id, &challenge).await.unwrap();
     tx.commit().await.unwrap();
@@ -105,13 +93,7 @@ pub async fn the_mfa_challenges_of_an_account_end_together(store: Arc<dyn Store>
     let bystander = account("lyn@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     insert(&store, &bystander).await.unwrap();
-    let challenge = |account_id: AccountId| MfaChallenge {
-        account_id,
-        created_at: T0,
-        expires_at: T0.plus(secs(300)),
-        failures: 0,
-        remember_me: false,
-    };
+    let challenge = |account| challenge(account, T0.plus(secs(300)), false);
     let ids: Vec<_> = (0..3)
         .map(|_| ChallengeId::generate().unwrap().hash())
         .collect();

@@ -41,25 +41,19 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
     tx.insert_totp(&totp(owner.id, Some(T0.plus(secs(3600)))))
         .await
         .unwrap();
-    let challenge = MfaChallenge {
-        account_id: owner.id,
-        created_at: T0,
-        expires_at: T0.plus(secs(10)),
-        failures: 0,
-        remember_me: false,
-    };
+    let challenge = challenge(owner.id, T0.plus(secs(10)), false);
     tx.insert_mfa_challenge(&ChallengeId::generate().unwrap().hash(), &challenge)
         .await
         .unwrap();
     tx.record_failure(
         "old",
-        Uuid::now_v7(),
+        ordered_id(),
         T0.minus(secs(86_400)),
         T0.minus(secs(100_000)),
     )
     .await
     .unwrap();
-    tx.record_failure("recent", Uuid::now_v7(), T0, T0.minus(secs(100_000)))
+    tx.record_failure("recent", ordered_id(), T0, T0.minus(secs(100_000)))
         .await
         .unwrap();
     tx.note_refusal("ended", T0, T0.plus(secs(5)))
@@ -121,13 +115,7 @@ pub async fn expired_rows_are_swept_and_live_ones_stay(store: Arc<dyn Store>) {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 1);
-    assert!(
-        store
-            .session_by_token(&live.hash(), T0)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(session_at(&store, &live, T0).await.is_some());
     assert_eq!(store.totp_authenticators(owner.id).await.unwrap().len(), 1);
     let mut tx = store.begin().await.unwrap();
     assert_eq!(

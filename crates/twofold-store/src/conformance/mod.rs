@@ -36,14 +36,14 @@ use twofold_core::ceremony::CeremonyKind;
 
 use crate::{
     AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,
-    PasskeyRecord, Store, StoreError, TotpAuthenticator,
+    PasskeyRecord, Session, Store, StoreError, TotpAuthenticator,
 };
 
 const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
 
 fn account(email: &str, role: Role) -> NewAccount {
     NewAccount {
-        id: AccountId::from_uuid(Uuid::now_v7()),
+        id: AccountId::from_uuid(ordered_id()),
         email: Email::parse(email).unwrap(),
         role,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
@@ -59,7 +59,7 @@ async fn insert(store: &Arc<dyn Store>, new: &NewAccount) -> Result<(), StoreErr
 
 fn session(account: AccountId, token: &SessionToken, expires_at: Timestamp) -> NewSession {
     NewSession {
-        id: SessionId::from_uuid(Uuid::now_v7()),
+        id: SessionId::from_uuid(ordered_id()),
         token_hash: token.hash(),
         account_id: account,
         aal: Aal::One,
@@ -72,9 +72,36 @@ fn session(account: AccountId, token: &SessionToken, expires_at: Timestamp) -> N
     }
 }
 
+/// An open MFA challenge for `account`, created at `T0`, with no failures.
+fn challenge(account: AccountId, expires_at: Timestamp, remember_me: bool) -> MfaChallenge {
+    MfaChallenge {
+        account_id: account,
+        created_at: T0,
+        expires_at,
+        failures: 0,
+        remember_me,
+    }
+}
+
+/// Stores `new` in a transaction of its own.
+async fn insert_session(store: &Arc<dyn Store>, new: &NewSession) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(new).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The live session `token` opens at `at`, if any.
+async fn session_at(
+    store: &Arc<dyn Store>,
+    token: &SessionToken,
+    at: Timestamp,
+) -> Option<Session> {
+    store.session_by_token(&token.hash(), at).await.unwrap()
+}
+
 fn event(account_id: Option<AccountId>, kind: EventKind, at: Timestamp) -> AuditEvent {
     AuditEvent {
-        id: EventId::from_uuid(Uuid::now_v7()),
+        id: EventId::from_uuid(ordered_id()),
         at,
         account_id,
         actor: if account_id.is_some() {
@@ -95,7 +122,7 @@ const ENROLLING_SESSION: SessionId =
 
 fn totp(account: AccountId, pending_until: Option<Timestamp>) -> TotpAuthenticator {
     TotpAuthenticator {
-        id: TotpId::from_uuid(Uuid::now_v7()),
+        id: TotpId::from_uuid(ordered_id()),
         account_id: account,
         name: "Phone".into(),
         secret_sealed: vec![1, 2, 3],
@@ -106,6 +133,14 @@ fn totp(account: AccountId, pending_until: Option<Timestamp>) -> TotpAuthenticat
         last_used_step: None,
         last_used_at: None,
     }
+}
+
+/// A fresh id that sorts after the ones made before it, as the audit log's
+/// paging and the listings' tie-breaks expect. The store takes ids as given,
+/// so the wall clock is fine here: these cases never compare ids with times.
+#[allow(clippy::disallowed_methods)]
+fn ordered_id() -> Uuid {
+    Uuid::now_v7()
 }
 
 fn secs(n: u64) -> std::time::Duration {

@@ -4,7 +4,7 @@ use super::*;
 
 fn passkey(account: AccountId, credential_id: &[u8], sign_count: i64) -> PasskeyRecord {
     PasskeyRecord {
-        id: PasskeyId::from_uuid(Uuid::now_v7()),
+        id: PasskeyId::from_uuid(ordered_id()),
         account_id: account,
         credential_id: credential_id.to_vec(),
         credential: "{}".into(),
@@ -12,7 +12,7 @@ fn passkey(account: AccountId, credential_id: &[u8], sign_count: i64) -> Passkey
         backup_eligible: true,
         backup_state: false,
         transports: "internal".into(),
-        aaguid: Some(Uuid::now_v7()),
+        aaguid: Some(ordered_id()),
         name: "Laptop".into(),
         created_at: T0,
         last_used_at: None,

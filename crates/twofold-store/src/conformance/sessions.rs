@@ -8,15 +8,9 @@ pub async fn sessions_are_found_by_token_hash_until_they_expire(store: Arc<dyn S
     let token = SessionToken::generate().unwrap();
     let expires = T0.plus(std::time::Duration::from_secs(3600));
     let new = session(owner.id, &token, expires);
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_session(&new).await.unwrap();
-    tx.commit().await.unwrap();
+    insert_session(&store, &new).await;
 
-    let found = store
-        .session_by_token(&token.hash(), T0)
-        .await
-        .unwrap()
-        .expect("live session");
+    let found = session_at(&store, &token, T0).await.expect("live session");
     assert_eq!(found.id, new.id);
     assert_eq!(found.account_id, owner.id);
     assert_eq!(found.account_email, "erin@example.com");
@@ -30,57 +24,38 @@ pub async fn sessions_are_found_by_token_hash_until_they_expire(store: Arc<dyn S
     assert_eq!(found.ip.as_deref(), Some("192.0.2.1"));
 
     let remembered_token = SessionToken::generate().unwrap();
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_session(&NewSession {
-        remembered: true,
-        ..session(owner.id, &remembered_token, expires)
-    })
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let remembered = store
-        .session_by_token(&remembered_token.hash(), T0)
+    insert_session(
+        &store,
+        &NewSession {
+            remembered: true,
+            ..session(owner.id, &remembered_token, expires)
+        },
+    )
+    .await;
+    let remembered = session_at(&store, &remembered_token, T0)
         .await
-        .unwrap()
         .expect("live session");
     assert!(remembered.remembered);
 
     let other = SessionToken::generate().unwrap();
-    assert!(
-        store
-            .session_by_token(&other.hash(), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        store
-            .session_by_token(&token.hash(), expires)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(session_at(&store, &other, T0).await.is_none());
+    assert!(session_at(&store, &token, expires).await.is_none());
 }
 
 pub async fn touching_a_session_writes_only_when_stale(store: Arc<dyn Store>) {
     let owner = account("frank@example.com", Role::Member);
     insert(&store, &owner).await.unwrap();
     let token = SessionToken::generate().unwrap();
-    let mut tx = store.begin().await.unwrap();
-    tx.insert_session(&session(
-        owner.id,
-        &token,
-        T0.plus(std::time::Duration::from_secs(86_400)),
-    ))
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let id = store
-        .session_by_token(&token.hash(), T0)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    insert_session(
+        &store,
+        &session(
+            owner.id,
+            &token,
+            T0.plus(std::time::Duration::from_secs(86_400)),
+        ),
+    )
+    .await;
+    let id = session_at(&store, &token, T0).await.unwrap().id;
     let last_seen = |store: Arc<dyn Store>| {
         let hash = token.hash();
         async move {
@@ -118,25 +93,13 @@ pub async fn a_session_is_deleted_only_by_its_account(store: Arc<dyn Store>) {
     tx.insert_session(&new).await.unwrap();
     assert!(!tx.delete_session(bob.id, new.id).await.unwrap());
     tx.commit().await.unwrap();
-    assert!(
-        store
-            .session_by_token(&token.hash(), T0)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(session_at(&store, &token, T0).await.is_some());
 
     let mut tx = store.begin().await.unwrap();
     assert!(tx.delete_session(alice.id, new.id).await.unwrap());
     assert!(!tx.delete_session(alice.id, new.id).await.unwrap());
     tx.commit().await.unwrap();
-    assert!(
-        store
-            .session_by_token(&token.hash(), T0)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(session_at(&store, &token, T0).await.is_none());
 }
 
 pub async fn the_step_up_window_and_other_sessions(store: Arc<dyn Store>) {
@@ -154,17 +117,9 @@ pub async fn the_step_up_window_and_other_sessions(store: Arc<dyn Store>) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let first = store
-        .session_by_token(&tokens[0].hash(), T0)
-        .await
-        .unwrap()
-        .unwrap();
+    let first = session_at(&store, &tokens[0], T0).await.unwrap();
     assert_eq!(first.privileged_until, Some(T0.plus(secs(300))));
-    let second = store
-        .session_by_token(&tokens[1].hash(), T0)
-        .await
-        .unwrap()
-        .unwrap();
+    let second = session_at(&store, &tokens[1], T0).await.unwrap();
     assert_eq!(second.privileged_until, None);
     assert_eq!(store.sessions_of(owner.id, T0).await.unwrap().len(), 3);
 

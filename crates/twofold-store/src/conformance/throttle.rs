@@ -6,11 +6,11 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
     let key = "pwd:acct:x@example.com";
     let mut tx = store.begin().await.unwrap();
     for at in [0, 100, 200] {
-        tx.record_failure(key, Uuid::now_v7(), T0.plus(secs(at)), T0.minus(secs(3600)))
+        tx.record_failure(key, ordered_id(), T0.plus(secs(at)), T0.minus(secs(3600)))
             .await
             .unwrap();
     }
-    tx.record_failure("other", Uuid::now_v7(), T0, T0.minus(secs(3600)))
+    tx.record_failure("other", ordered_id(), T0, T0.minus(secs(3600)))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -37,7 +37,7 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
     );
 
     // Old failures are forgotten when a new one is recorded.
-    tx.record_failure(key, Uuid::now_v7(), T0.plus(secs(300)), T0.plus(secs(100)))
+    tx.record_failure(key, ordered_id(), T0.plus(secs(300)), T0.plus(secs(100)))
         .await
         .unwrap();
     let pruned = tx.failures(key, T0.minus(secs(10_000))).await.unwrap();
@@ -52,7 +52,7 @@ pub async fn failures_count_inside_their_window(store: Arc<dyn Store>) {
 }
 
 pub async fn a_released_attempt_no_longer_counts(store: Arc<dyn Store>) {
-    let (kept, released) = (Uuid::now_v7(), Uuid::now_v7());
+    let (kept, released) = (ordered_id(), ordered_id());
     let mut tx = store.begin().await.unwrap();
     for attempt in [kept, released] {
         for key in ["a", "b"] {
@@ -89,7 +89,7 @@ pub async fn reservations_never_exceed_the_limit_under_concurrency(store: Arc<dy
             if failures.count >= MAX {
                 return false;
             }
-            tx.record_failure("shared", Uuid::now_v7(), T0, T0.minus(secs(60)))
+            tx.record_failure("shared", ordered_id(), T0, T0.minus(secs(60)))
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

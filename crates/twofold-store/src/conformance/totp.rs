@@ -28,7 +28,7 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
     );
     assert!(
         !tx.confirm_totp(
-            AccountId::from_uuid(Uuid::now_v7()),
+            AccountId::from_uuid(ordered_id()),
             s,
             pending.id,
             "x",
@@ -42,7 +42,7 @@ pub async fn a_pending_authenticator_is_confirmed_once_before_it_expires(store: 
     assert!(
         !tx.confirm_totp(
             owner.id,
-            SessionId::from_uuid(Uuid::now_v7()),
+            SessionId::from_uuid(ordered_id()),
             pending.id,
             "x",
             5,
@@ -143,7 +143,7 @@ pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store
     );
     assert!(tx.rename_totp(owner.id, t.id, "Renamed").await.unwrap());
     assert!(
-        !tx.rename_totp(AccountId::from_uuid(Uuid::now_v7()), t.id, "Theirs")
+        !tx.rename_totp(AccountId::from_uuid(ordered_id()), t.id, "Theirs")
             .await
             .unwrap()
     );
@@ -156,7 +156,7 @@ pub async fn a_totp_step_is_accepted_once_under_concurrency(store: Arc<dyn Store
     assert_eq!(stored.name, "Renamed");
     let mut tx = store.begin().await.unwrap();
     assert!(
-        !tx.delete_totp(AccountId::from_uuid(Uuid::now_v7()), t.id)
+        !tx.delete_totp(AccountId::from_uuid(ordered_id()), t.id)
             .await
             .unwrap()
     );

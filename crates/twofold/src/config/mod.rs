@@ -12,11 +12,13 @@ use twofold_core::session::SessionLifetimes;
 use twofold_server::TransportLimits;
 use url::Url;
 
-use self::values::{boolean, duration, idle_timeout, issuer, max_connections, parse_public_url};
+use self::values::{
+    boolean, duration, duration_text, idle_timeout, issuer, max_connections, parse_public_url,
+};
 
 mod values;
 
-/// Every setting twofold reads, with its default ("" = unset).
+/// Every setting twofold reads but the policy's, with its default ("" = unset).
 const SETTINGS: &[(&str, &str)] = &[
     ("listen", "127.0.0.1:8080"),
     ("data_dir", "./twofold-data"),
@@ -24,14 +26,6 @@ const SETTINGS: &[(&str, &str)] = &[
     ("public_url", "http://localhost:8080"),
     ("secret_key_file", ""),
     ("secret_key", ""),
-    ("signup", "closed"),
-    ("session_lifetime", "12h"),
-    ("remember_me_lifetime", "30d"),
-    ("session_idle_timeout", "1h"),
-    ("step_up_window", "5m"),
-    ("issuer", "twofold"),
-    ("remember_me_with_mfa", "false"),
-    ("audit_retention", "400d"),
     ("trusted_proxies", ""),
     ("log_format", "pretty"),
     ("hash_concurrency", "0"),
@@ -39,6 +33,41 @@ const SETTINGS: &[(&str, &str)] = &[
     ("request_timeout", "30s"),
     ("max_connections", "4096"),
 ];
+
+/// The policy's settings, whose defaults are `Policy::default()`'s (the one
+/// place they are written), as the text a file or variable would give.
+fn policy_defaults() -> [(&'static str, String); 8] {
+    let policy = Policy::default();
+    let signup = match policy.signup {
+        Signup::Closed => "closed",
+        Signup::Open => "open",
+    };
+    [
+        ("signup", signup.to_owned()),
+        ("session_lifetime", duration_text(policy.sessions.default)),
+        (
+            "remember_me_lifetime",
+            duration_text(policy.sessions.remembered),
+        ),
+        ("session_idle_timeout", duration_text(policy.sessions.idle)),
+        ("step_up_window", duration_text(policy.step_up_window)),
+        ("issuer", policy.issuer),
+        (
+            "remember_me_with_mfa",
+            policy.remember_me_with_mfa.to_string(),
+        ),
+        ("audit_retention", duration_text(policy.audit_retention)),
+    ]
+}
+
+/// Every setting twofold reads, with its default ("" = unset).
+fn defaults() -> Vec<(&'static str, String)> {
+    SETTINGS
+        .iter()
+        .map(|(name, default)| (*name, (*default).to_owned()))
+        .chain(policy_defaults())
+        .collect()
+}
 
 /// A setting that could not be used; printed as one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -97,23 +126,18 @@ pub fn load(
     flags: &[(&str, Option<String>)],
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Settings, SettingError> {
-    let mut raw: BTreeMap<&str, String> = SETTINGS
-        .iter()
-        .map(|(name, default)| (*name, (*default).to_owned()))
-        .collect();
+    let defaults = defaults();
+    let names: Vec<&'static str> = defaults.iter().map(|(name, _)| *name).collect();
+    let mut raw: BTreeMap<&str, String> = defaults.into_iter().collect();
     if let Some(path) = config_file {
         for (name, value) in read_toml(path)? {
-            let known = SETTINGS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(n, _)| *n)
-                .ok_or_else(|| {
-                    SettingError::new(&name, format!("unknown setting in {}", path.display()))
-                })?;
+            let known = names.iter().find(|n| **n == name).copied().ok_or_else(|| {
+                SettingError::new(&name, format!("unknown setting in {}", path.display()))
+            })?;
             raw.insert(known, value);
         }
     }
-    for (name, _) in SETTINGS {
+    for name in names {
         if let Some(value) = env(&env_name(name)) {
             raw.insert(name, value);
         }

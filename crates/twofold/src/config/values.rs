@@ -90,6 +90,18 @@ pub fn duration(name: &str, text: &str) -> Result<Duration, SettingError> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// `duration`'s inverse: the largest unit that divides `value` exactly.
+pub(super) fn duration_text(value: Duration) -> String {
+    let seconds = value.as_secs();
+    [("d", 86_400), ("h", 3600), ("m", 60)]
+        .into_iter()
+        .find(|(_, unit)| seconds >= *unit && seconds.is_multiple_of(*unit))
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(name, unit)| format!("{}{name}", seconds / unit),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +127,19 @@ mod tests {
             "99999999999999999999d",
         ] {
             assert!(duration("x", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_duration_is_written_as_it_is_read() {
+        for (seconds, text) in [
+            (90, "90s"),
+            (300, "5m"),
+            (43_200, "12h"),
+            (2_592_000, "30d"),
+        ] {
+            assert_eq!(duration_text(Duration::from_secs(seconds)), text);
+            assert_eq!(duration("x", text).unwrap(), Duration::from_secs(seconds));
         }
     }
 }

@@ -293,7 +293,7 @@ async fn an_old_password_hash_is_upgraded_at_sign_in(backend: Backend) {
         .unwrap();
     let store = server.app.store();
     let mut tx = store.begin().await.unwrap();
-    let id = twofold_core::AccountId::from_uuid(uuid::Uuid::now_v7());
+    let id = twofold_core::AccountId::from_uuid(crate::ordered_id());
     tx.insert_account(&twofold_store::NewAccount {
         id,
         email: twofold_core::Email::parse("old@example.com").unwrap(),

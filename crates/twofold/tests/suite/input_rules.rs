@@ -153,7 +153,7 @@ async fn a_hash_of_the_typed_bytes_still_signs_in_and_is_upgraded(backend: Backe
         .unwrap()
         .to_string();
     let store = server.app.store();
-    let id = twofold_core::AccountId::from_uuid(uuid::Uuid::now_v7());
+    let id = twofold_core::AccountId::from_uuid(crate::ordered_id());
     let mut tx = store.begin().await.unwrap();
     tx.insert_account(&twofold_store::NewAccount {
         id,

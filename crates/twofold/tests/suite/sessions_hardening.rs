@@ -238,7 +238,7 @@ async fn store_passkeys(server: &TestServer, email: &str, n: usize) {
     let mut tx = store.begin().await.unwrap();
     for i in 0..n {
         tx.insert_passkey(&PasskeyRecord {
-            id: twofold_core::PasskeyId::from_uuid(Uuid::now_v7()),
+            id: twofold_core::PasskeyId::from_uuid(crate::ordered_id()),
             account_id: account.id,
             credential_id: Uuid::new_v4().as_bytes().to_vec(),
             credential: "{}".into(),

@@ -360,7 +360,7 @@ async fn rename_and_remove_follow_the_last_factor_rule(backend: Backend) {
             .await
             .refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
     }
-    let missing = uuid::Uuid::now_v7().to_string();
+    let missing = crate::ordered_id().to_string();
     assert_eq!(totp.remove(&missing).await.status, StatusCode::NOT_FOUND);
 
     assert_eq!(totp.remove(phone).await.status, StatusCode::NO_CONTENT);
