@@ -23,6 +23,7 @@ pub enum EventKind {
     RecoveryCodesGenerated,
     RecoveryCodeUsed,
     MfaDisabled,
+    MfaReset,
     PasskeyAdded,
     PasskeyRenamed,
     PasskeyRemoved,
@@ -30,7 +31,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::AccountCreated,
         EventKind::SignInSucceeded,
         EventKind::SignInFailed,
@@ -48,6 +49,7 @@ impl EventKind {
         EventKind::RecoveryCodesGenerated,
         EventKind::RecoveryCodeUsed,
         EventKind::MfaDisabled,
+        EventKind::MfaReset,
         EventKind::PasskeyAdded,
         EventKind::PasskeyRenamed,
         EventKind::PasskeyRemoved,
@@ -73,6 +75,7 @@ impl EventKind {
             EventKind::RecoveryCodesGenerated => "recovery_codes.generated",
             EventKind::RecoveryCodeUsed => "recovery_code.used",
             EventKind::MfaDisabled => "mfa.disabled",
+            EventKind::MfaReset => "mfa.reset",
             EventKind::PasskeyAdded => "passkey.added",
             EventKind::PasskeyRenamed => "passkey.renamed",
             EventKind::PasskeyRemoved => "passkey.removed",
@@ -106,6 +109,7 @@ impl EventKind {
             EventKind::RecoveryCodesGenerated => "New recovery codes generated",
             EventKind::RecoveryCodeUsed => "Recovery code used to sign in",
             EventKind::MfaDisabled => "Two-factor authentication turned off",
+            EventKind::MfaReset => "Two-factor authentication reset by an administrator",
             EventKind::PasskeyAdded => "Passkey added",
             EventKind::PasskeyRenamed => "Passkey renamed",
             EventKind::PasskeyRemoved => "Passkey removed",
