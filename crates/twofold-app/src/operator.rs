@@ -60,8 +60,8 @@ impl Operator {
     /// Turns off two-factor authentication for someone locked out: in one
     /// transaction under the account lock, removes their authenticator apps,
     /// passkeys and recovery sheet, ends their MFA challenges and every
-    /// session, and clears the wrong-code counter. `detail` joins the audit
-    /// row (e.g. the OS user behind the CLI); it must hold no secret.
+    /// session, and clears the wrong-code counter. `os_user` is the system
+    /// account behind the CLI, recorded in the audit row beside `actor`.
     ///
     /// An account without any factor or recovery code is refused with
     /// `Conflict` and nothing changes: the operator likely named the wrong
@@ -71,7 +71,7 @@ impl Operator {
         target: ResetTarget,
         actor: Actor,
         ctx: &RequestContext,
-        detail: serde_json::Value,
+        os_user: Option<String>,
     ) -> AppResult<(Account, MfaReset)> {
         let account = self.account(&target).await?;
         if actor == Actor::Account(account.id) {
@@ -105,11 +105,9 @@ impl Operator {
             recovery_codes,
             sessions,
         };
-        let mut audit_detail = json!({ "removed": removed });
-        if let (Some(all), serde_json::Value::Object(extra)) =
-            (audit_detail.as_object_mut(), detail)
-        {
-            all.extend(extra);
+        let mut detail = json!({ "removed": removed });
+        if let Some(os_user) = os_user {
+            detail["os_user"] = json!(os_user);
         }
         let event = new_event(
             self.clock.as_ref(),
@@ -117,7 +115,7 @@ impl Operator {
             Some(account.id),
             actor,
             ctx,
-            audit_detail,
+            detail,
         );
         write_event(&mut *tx, event).await?;
         tx.commit().await?;
@@ -155,7 +153,7 @@ impl App {
                 ResetTarget::Id(target),
                 Actor::Account(session.account_id),
                 ctx,
-                json!({}),
+                None,
             )
             .await
     }
