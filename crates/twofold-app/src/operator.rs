@@ -64,7 +64,7 @@ impl Operator {
     /// account behind the CLI, recorded in the audit row beside `actor`.
     ///
     /// An account without any factor or recovery code is refused with
-    /// `Conflict` and nothing changes: the operator likely named the wrong
+    /// `NothingToReset` and nothing changes: the operator likely named the wrong
     /// person, and a reset that did nothing should not look like one that did.
     pub async fn reset_mfa(
         &self,
@@ -75,7 +75,7 @@ impl Operator {
     ) -> AppResult<(Account, MfaReset)> {
         let account = self.account(&target).await?;
         if actor == Actor::Account(account.id) {
-            return Err(own_account());
+            return Err(AppError::OwnAccount);
         }
         let mut tx = self.store.begin().await?;
         tx.lock_account(account.id).await?;
@@ -87,13 +87,7 @@ impl Operator {
         let passkeys = tx.delete_all_passkeys(account.id).await?;
         if totp + passkeys + recovery_codes == 0 {
             // Dropping `tx` rolls back: nothing was there to delete anyway.
-            return Err(AppError::Conflict(
-                format!(
-                    "{} has no authenticator app, passkey or recovery code: nothing to reset",
-                    account.email
-                )
-                .into(),
-            ));
+            return Err(AppError::NothingToReset(account.email));
         }
         tx.delete_recovery_codes(account.id).await?;
         tx.delete_mfa_challenges_of(account.id).await?;
@@ -123,13 +117,6 @@ impl Operator {
     }
 }
 
-fn own_account() -> AppError {
-    AppError::Conflict(
-        "this is your own account: turn two-factor authentication off from Settings → Security"
-            .into(),
-    )
-}
-
 impl App {
     /// The owner's "Disable MFA" for a locked-out user (owner only, step-up
     /// required; an owner's own account goes through Settings → Security).
@@ -146,7 +133,7 @@ impl App {
         }
         self.require_step_up(session)?;
         if session.account_id == target {
-            return Err(own_account());
+            return Err(AppError::OwnAccount);
         }
         self.operator()
             .reset_mfa(
