@@ -1,9 +1,9 @@
 //! The one audit writer: every use case records its events through these.
 
 use serde_json::Value;
-use twofold_core::AccountId;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::throttle::{Counter, CounterKey};
+use twofold_core::{AccountId, Clock};
 use twofold_store::{AuditEvent, Tx};
 
 use crate::{App, AppResult, RequestContext};
@@ -35,6 +35,40 @@ impl RequestContext {
     }
 }
 
+/// An audit event at `clock`'s time. `detail` must hold no secret. Free of
+/// `App` so the operator tools, which have no server key, record the same way.
+pub(crate) fn new_event(
+    clock: &dyn Clock,
+    kind: EventKind,
+    account: Option<AccountId>,
+    actor: Actor,
+    ctx: &RequestContext,
+    detail: Value,
+) -> AuditEvent {
+    AuditEvent {
+        id: twofold_core::EventId::from_uuid(crate::time_ordered_id(clock)),
+        at: clock.now(),
+        account_id: account,
+        actor,
+        kind,
+        ip: capped(&ctx.ip, MAX_IP),
+        user_agent: ctx.stored_user_agent(),
+        detail: detail.to_string(),
+    }
+}
+
+/// Writes `event` inside the use case's transaction: it commits or rolls
+/// back with the change it records.
+pub(crate) async fn write_event(tx: &mut dyn Tx, event: AuditEvent) -> AppResult<()> {
+    tracing::info!(
+        target: "security",
+        kind = event.kind.as_str(),
+        account_id = ?event.account_id,
+        "audit"
+    );
+    Ok(tx.insert_event(&event).await?)
+}
+
 impl App {
     /// An audit event at the current time. `detail` must hold no secret.
     pub(crate) fn event(
@@ -45,28 +79,12 @@ impl App {
         ctx: &RequestContext,
         detail: Value,
     ) -> AuditEvent {
-        AuditEvent {
-            id: twofold_core::EventId::from_uuid(self.new_id()),
-            at: self.clock.now(),
-            account_id: account,
-            actor,
-            kind,
-            ip: capped(&ctx.ip, MAX_IP),
-            user_agent: ctx.stored_user_agent(),
-            detail: detail.to_string(),
-        }
+        new_event(self.clock.as_ref(), kind, account, actor, ctx, detail)
     }
 
-    /// Writes `event` inside the use case's transaction: it commits or rolls
-    /// back with the change it records.
+    /// Writes `event` inside the use case's transaction.
     pub(crate) async fn audit(&self, tx: &mut dyn Tx, event: AuditEvent) -> AppResult<()> {
-        tracing::info!(
-            target: "security",
-            kind = event.kind.as_str(),
-            account_id = ?event.account_id,
-            "audit"
-        );
-        Ok(tx.insert_event(&event).await?)
+        write_event(tx, event).await
     }
 
     /// Audits, inside `tx`, a change the account's own person made.

@@ -71,6 +71,14 @@ pub enum AppError {
     /// The change conflicts with existing state (e.g. an email in use).
     #[error("{0}")]
     Conflict(Cow<'static, str>),
+    /// An owner named their own account for an operator reset.
+    #[error(
+        "this is your own account: turn two-factor authentication off from Settings → Security"
+    )]
+    OwnAccount,
+    /// An operator reset found no factor or recovery code on the account.
+    #[error("{0} has no authenticator app, passkey or recovery code: nothing to reset")]
+    NothingToReset(String),
     /// Too many attempts; try again after the given time.
     #[error("too many attempts; try again later")]
     RateLimited { retry_after: Duration },

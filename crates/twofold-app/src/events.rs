@@ -9,6 +9,13 @@ use crate::{App, AppError, AppResult};
 
 /// The most events one page returns.
 pub const MAX_PAGE: u32 = 200;
+/// How many events a page returns when the caller does not say.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// The page size asked for, or the default, kept within 1..=MAX_PAGE.
+fn page_size(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}
 
 impl App {
     /// The caller's own security events, newest first.
@@ -16,7 +23,7 @@ impl App {
         &self,
         session: &Session,
         before: Option<EventId>,
-        limit: u32,
+        limit: Option<u32>,
     ) -> AppResult<Vec<AuditEvent>> {
         Ok(self
             .store
@@ -24,7 +31,7 @@ impl App {
                 account_id: Some(session.account_id),
                 kind: None,
                 before,
-                limit: limit.clamp(1, MAX_PAGE),
+                limit: page_size(limit),
             })
             .await?)
     }
@@ -36,7 +43,7 @@ impl App {
         account_id: Option<AccountId>,
         kind: Option<EventKind>,
         before: Option<EventId>,
-        limit: u32,
+        limit: Option<u32>,
     ) -> AppResult<Vec<AuditEvent>> {
         if !session.account_role.is_admin() {
             return Err(AppError::Forbidden(
@@ -49,7 +56,7 @@ impl App {
                 account_id,
                 kind,
                 before,
-                limit: limit.clamp(1, MAX_PAGE),
+                limit: page_size(limit),
             })
             .await?)
     }

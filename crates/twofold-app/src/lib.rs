@@ -11,6 +11,7 @@ mod factors;
 mod hashing;
 mod key_check;
 mod mfa;
+pub mod operator;
 pub mod passkeys;
 mod password;
 mod recovery;
@@ -34,6 +35,7 @@ pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
 pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
+pub use operator::{MfaReset, Operator, ResetTarget};
 pub use passkeys::AddedPasskey;
 pub use recovery::RecoverySheet;
 pub use sessions::{CHALLENGE_LIFETIME, IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
@@ -44,6 +46,16 @@ pub use totp::{ConfirmedTotp, PendingTotp};
 pub use twofold_store::{
     Account, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
 };
+
+/// A new time-ordered (v7) id. Its time is the injected clock's, like
+/// every other time the use cases record; the rest is random, and ids
+/// made in the same second still sort in the order they were made.
+pub(crate) fn time_ordered_id(clock: &dyn Clock) -> uuid::Uuid {
+    /// Shared by every `App` in the process, as `Uuid::now_v7` shares its own.
+    static ORDER: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+    let seconds = u64::try_from(clock.now().unix()).unwrap_or(0);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(&ORDER, seconds, 0))
+}
 
 /// Who may create an account through `POST /api/v1/accounts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +145,12 @@ impl App {
         &self.store
     }
 
+    /// The operator tools over this app's store and clock: the owner's API
+    /// and the break-glass CLI run the same code.
+    pub fn operator(&self) -> Operator {
+        Operator::new(self.store.clone(), self.clock.clone())
+    }
+
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
@@ -141,14 +159,9 @@ impl App {
         self.clock.now()
     }
 
-    /// A new time-ordered (v7) id. Its time is the injected clock's, like
-    /// every other time the use cases record; the rest is random, and ids
-    /// made in the same second still sort in the order they were made.
+    /// A new time-ordered (v7) id at the injected clock's time.
     pub(crate) fn new_id(&self) -> uuid::Uuid {
-        /// Shared by every `App` in the process, as `Uuid::now_v7` shares its own.
-        static ORDER: Mutex<ContextV7> = Mutex::new(ContextV7::new());
-        let seconds = u64::try_from(self.clock.now().unix()).unwrap_or(0);
-        uuid::Uuid::new_v7(uuid::Timestamp::from_unix(&ORDER, seconds, 0))
+        time_ordered_id(self.clock.as_ref())
     }
 
     /// Is the database reachable? (`/readyz`)

@@ -52,6 +52,7 @@ event_kinds! {
     RecoveryCodesGenerated => "recovery_codes.generated", "New recovery codes generated";
     RecoveryCodeUsed => "recovery_code.used", "Recovery code used to sign in";
     MfaDisabled => "mfa.disabled", "Two-factor authentication turned off";
+    MfaReset => "mfa.reset", "Two-factor authentication reset by an administrator";
     PasskeyAdded => "passkey.added", "Passkey added";
     PasskeyRenamed => "passkey.renamed", "Passkey renamed";
     PasskeyRemoved => "passkey.removed", "Passkey removed";

@@ -151,6 +151,15 @@ macro_rules! sessions {
                         .rows_affected())
                 }
 
+                async fn delete_all_sessions(&mut self, account: AccountId) -> StoreResult<u64> {
+                    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                        .bind(account.uuid())
+                        .execute(self.connection())
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected())
+                }
+
                 async fn delete_other_sessions_below_aal(
                     &mut self,
                     account: AccountId,

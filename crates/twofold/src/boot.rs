@@ -94,7 +94,7 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, BootError> {
 
 /// The file a SQLite URL names (`sqlite://PATH` or `sqlite:PATH`, options
 /// after `?`), or `None` for an in-memory database.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -52,6 +52,21 @@ pub(crate) enum Command {
     /// Manage the server key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Break-glass recovery; needs the database settings only.
+    #[command(subcommand)]
+    Recover(RecoverCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RecoverCommand {
+    /// Turn off two-factor authentication for a locked-out account: removes
+    /// its authenticator apps, passkeys and recovery codes and ends its
+    /// sessions (exit 1 if there is no such account or nothing to remove).
+    #[command(name = "disable-2fa")]
+    DisableTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -6,6 +6,7 @@ mod boot;
 mod cli;
 mod commands;
 mod config;
+mod recover;
 mod serve;
 
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ use twofold_app::{App, AppError, PasswordHashing};
 use twofold_core::password::PasswordHasher;
 
 use crate::boot::{Backend, BootError, KeySettings, SystemClock};
-use crate::cli::{Cli, Command, KeyCommand, UserCommand, load_settings};
+use crate::cli::{Cli, Command, KeyCommand, RecoverCommand, UserCommand, load_settings};
 use crate::commands::{create_user, generate_key};
 use crate::config::{LogFormat, SettingError, Settings};
 use crate::serve::serve;
@@ -94,6 +95,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             role,
             password_stdin,
         }) => create_user(&settings, email, &role, password_stdin).await,
+        Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
+            recover::disable_two_factor(&settings, &email).await
+        }
         Command::Key(_) => Ok(()),
     }
 }

@@ -65,7 +65,7 @@ pub async fn events(
 ) -> Result<Json<EventPage>, ApiError> {
     let events = state
         .app
-        .my_events(&session, paging.before, paging.limit.unwrap_or(50))
+        .my_events(&session, paging.before, paging.limit)
         .await?;
     Ok(Json(EventPage {
         events: events.iter().map(EventView::from).collect(),

@@ -86,6 +86,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::events))
         .routes(routes!(me::change_password))
         .routes(routes!(admin::events))
+        .routes(routes!(admin::disable_user_mfa))
 }
 
 /// The API's OpenAPI 3 document.

@@ -151,7 +151,10 @@ async fn load(
 ) -> Result<SecurityPage, AppError> {
     let account = state.app.account(session.account_id).await?;
     let sessions = state.app.sessions(session).await?;
-    let events = state.app.my_events(session, None, RECENT_EVENTS).await?;
+    let events = state
+        .app
+        .my_events(session, None, Some(RECENT_EVENTS))
+        .await?;
     let mfa = state.app.mfa_overview(session.account_id).await?;
     let notice = notice
         .map(str::to_owned)

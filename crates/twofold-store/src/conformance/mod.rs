@@ -161,6 +161,7 @@ macro_rules! conformance_cases {
         $run!(migrations_can_run_twice);
         $run!(the_step_up_window_and_other_sessions);
         $run!(other_sessions_below_an_assurance_level_are_deleted);
+        $run!(all_sessions_of_one_account_are_deleted);
         $run!(the_audit_log_filters_pages_and_only_grows);
         $run!(failures_count_inside_their_window);
         $run!(a_released_attempt_no_longer_counts);

@@ -178,3 +178,21 @@ pub async fn other_sessions_below_an_assurance_level_are_deleted(store: Arc<dyn 
     assert_eq!(left, expected, "the current one and the stronger one stay");
     assert_eq!(store.sessions_of(bystander.id, T0).await.unwrap().len(), 1);
 }
+
+pub async fn all_sessions_of_one_account_are_deleted(store: Arc<dyn Store>) {
+    let owner = account("jana@example.com", Role::Member);
+    let bystander = account("jonas@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &bystander).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for holder in [owner.id, owner.id, bystander.id] {
+        let token = SessionToken::generate().unwrap();
+        tx.insert_session(&session(holder, &token, T0.plus(secs(3600))))
+            .await
+            .unwrap();
+    }
+    assert_eq!(tx.delete_all_sessions(owner.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert!(store.sessions_of(owner.id, T0).await.unwrap().is_empty());
+    assert_eq!(store.sessions_of(bystander.id, T0).await.unwrap().len(), 1);
+}

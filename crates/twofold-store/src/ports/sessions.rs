@@ -54,6 +54,10 @@ pub trait SessionTx: Send {
         keep: SessionId,
     ) -> StoreResult<u64>;
 
+    /// Deletes every session of `account`, the caller's included; returns how
+    /// many.
+    async fn delete_all_sessions(&mut self, account: AccountId) -> StoreResult<u64>;
+
     /// Deletes every session of `account` except `keep` that was signed in
     /// at an assurance level below `aal`; returns how many.
     async fn delete_other_sessions_below_aal(

@@ -356,6 +356,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/me/mfa/totp/{id}/verify", &["post"]),
         ("/me/mfa/totp/{id}", &["patch", "delete"]),
         ("/admin/events", &["get"]),
+        ("/admin/users/{id}/mfa/disable", &["post"]),
         ("/me/mfa", &["get", "delete"]),
         ("/me/mfa/recovery-codes", &["post"]),
         ("/me/mfa/passkeys/options", &["post"]),

@@ -5,10 +5,13 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use reqwest::StatusCode;
 use serde_json::json;
-use twofold_testkit::{Backend, TestDb};
+use twofold_testkit::{
+    Actor, Backend, Guest, TestDb, TestServer, events_of_kind, oathtool, on_both_backends,
+};
 
-use crate::PASSWORD;
+use crate::{PASSWORD, open_instance};
 
 const BIN: &str = env!("CARGO_BIN_EXE_twofold");
 
@@ -284,4 +287,133 @@ fn a_wrong_server_key_is_detected_at_start() {
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+on_both_backends!(
+    recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server,
+    recover_disable_2fa_exits_1_for_an_unknown_email_or_nothing_to_remove,
+);
+
+/// `twofold recover disable-2fa` with the database URL alone (no key), run
+/// off the async workers so the in-process server keeps answering.
+async fn recover(db: &TestDb, email: &str) -> Output {
+    let url = db.url.clone();
+    let email = email.to_owned();
+    tokio::task::spawn_blocking(move || {
+        twofold(
+            &["recover", "disable-2fa", "--email", &email],
+            &[("TWOFOLD_DATABASE_URL", &url)],
+            None,
+        )
+    })
+    .await
+    .unwrap()
+}
+
+async fn recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let locked = "locked@example.com";
+    let member = Actor::member(&server, locked).await;
+    let phone = member.totp().enrol(None).await;
+    assert_eq!(phone.recovery_codes.len(), 10);
+    let second = Guest::new(&server)
+        .challenge(locked)
+        .await
+        .totp(&oathtool(&phone.secret, &server))
+        .await
+        .expect(StatusCode::CREATED);
+    let second = Actor::with_token(&server, second["token"].as_str().unwrap());
+    // A sibling instance on the same database sees the same sessions.
+    let sibling = TestServer::start_sibling(&db, &server).await;
+    let on_sibling = Actor::with_token(&sibling, &member.token);
+    on_sibling
+        .get("/api/v1/me/mfa")
+        .await
+        .expect(StatusCode::OK);
+
+    let out = recover(&db, locked).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "removed 1 authenticator app, 0 passkeys, 10 recovery codes; \
+         ended 2 sessions for locked@example.com\n"
+    );
+
+    for holder in [&member, &second, &on_sibling] {
+        holder
+            .get("/api/v1/me/mfa")
+            .await
+            .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let again = Actor::sign_in(&server, locked, PASSWORD).await;
+    let mfa = again.mfa().await;
+    assert_eq!(
+        mfa,
+        json!({"enabled": false, "totp": [], "passkeys": [], "recovery_codes": null})
+    );
+
+    let owner = Actor::sign_in(&server, "owner@example.com", PASSWORD).await;
+    let page = owner
+        .get("/api/v1/admin/events?kind=mfa.reset")
+        .await
+        .expect(StatusCode::OK);
+    let resets = events_of_kind(&page, "mfa.reset");
+    assert_eq!(resets.len(), 1, "{page}");
+    assert_eq!(resets[0]["actor"]["kind"], "cli");
+    assert_eq!(
+        resets[0]["detail"]["removed"],
+        json!({"totp": 1, "passkeys": 0, "recovery_codes": 10, "sessions": 2})
+    );
+    let text = page.to_string();
+    assert!(
+        !phone.recovery_codes.iter().any(|code| text.contains(code))
+            && !text.contains(&phone.secret),
+        "a secret reached the audit log"
+    );
+}
+
+async fn recover_disable_2fa_exits_1_for_an_unknown_email_or_nothing_to_remove(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    drop(server);
+
+    let unknown = recover(&db, "nobody@example.com").await;
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("no account"),
+        "{}",
+        stderr(&unknown)
+    );
+    assert!(unknown.stdout.is_empty());
+
+    // The owner has a password only: nothing to remove, nothing changed.
+    let nothing = recover(&db, "owner@example.com").await;
+    assert_eq!(nothing.status.code(), Some(1), "{}", stderr(&nothing));
+    assert!(
+        stderr(&nothing).contains("nothing to reset"),
+        "{}",
+        stderr(&nothing)
+    );
+}
+
+#[test]
+fn recover_disable_2fa_exits_2_on_a_bad_database_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}", dir.path().join("none.db").display());
+    for url in [
+        "mysql://x",
+        missing.as_str(),
+        "postgres://postgres@127.0.0.1:1/none",
+    ] {
+        let out = twofold(
+            &["recover", "disable-2fa", "--email", "a@example.com"],
+            &[("TWOFOLD_DATABASE_URL", url)],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+    assert!(
+        !dir.path().join("none.db").exists(),
+        "a missing database is not created"
+    );
 }

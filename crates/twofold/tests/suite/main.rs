@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod input_rules;
 mod load;
+mod operator;
 mod pages;
 mod pages_hardening;
 mod passkeys;
