@@ -62,6 +62,46 @@ macro_rules! accounts {
                         .map_err(store_error)?,
                     )
                 }
+
+                async fn list_accounts(
+                    &self,
+                    query: &AccountListQuery,
+                ) -> StoreResult<Vec<AccountSummary>> {
+                    // The last sign-in comes from the audit log, not the
+                    // sessions: sign-out, expiry and an MFA reset delete
+                    // sessions, while the log only grows.
+                    let rows: Vec<AccountSummaryRow> = sqlx::query_as(
+                        "SELECT a.id, a.email, a.email_normalized, a.role, a.created_at, \
+                         (SELECT COUNT(*) FROM totp_authenticators t \
+                          WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp, \
+                         (SELECT COUNT(*) FROM passkeys p WHERE p.account_id = a.id) AS passkeys, \
+                         (SELECT COUNT(*) FROM recovery_codes r \
+                          WHERE r.account_id = a.id AND r.used_at IS NULL) AS recovery_codes_left, \
+                         (SELECT MAX(e.at) FROM audit_events e \
+                          WHERE e.account_id = a.id AND e.kind = $7) AS last_sign_in \
+                         FROM accounts a \
+                         WHERE ($1 IS NULL OR LOWER(a.email) LIKE $1 ESCAPE '\\') \
+                         AND ($2 IS NULL OR a.role = $2) \
+                         AND ($3 IS NULL OR (EXISTS (SELECT 1 FROM totp_authenticators t \
+                              WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) \
+                              OR EXISTS (SELECT 1 FROM passkeys p WHERE p.account_id = a.id)) = $3) \
+                         AND ($4 IS NULL OR a.email_normalized > $4 \
+                              OR (a.email_normalized = $4 AND a.id > $5)) \
+                         ORDER BY a.email_normalized, a.id \
+                         LIMIT $6",
+                    )
+                    .bind(query.email_contains.as_deref().map(contains_pattern))
+                    .bind(query.role.map(|role| role.as_str()))
+                    .bind(query.mfa)
+                    .bind(query.after.as_ref().map(|(email, _)| email.as_str()))
+                    .bind(query.after.as_ref().map(|(_, id)| id.uuid()))
+                    .bind(i64::from(query.limit))
+                    .bind(EventKind::SignInSucceeded.as_str())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(store_error)?;
+                    rows.into_iter().map(AccountSummary::try_from).collect()
+                }
             }
 
             #[async_trait]

@@ -116,6 +116,7 @@ macro_rules! changed_one_row {
 pub mod macro_support {
     pub use async_trait::async_trait;
     pub use sqlx;
+    pub use twofold_core::audit::EventKind;
     pub use twofold_core::ceremony::CeremonyKind;
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
@@ -123,8 +124,9 @@ pub mod macro_support {
     pub use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
-        Account, AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,
-        PasskeyRecord, RecoveryStatus, Session, StoreResult, TotpAuthenticator,
+        Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,
+        MfaChallenge, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session, StoreResult,
+        TotpAuthenticator,
     };
     pub use uuid::Uuid;
 

@@ -7,8 +7,8 @@ use twofold_core::ceremony::CeremonyKind;
 use twofold_core::session::{Aal, amr_from_text};
 use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
 use twofold_store::{
-    Account, AuditEvent, Ceremony, MfaChallenge, PasskeyRecord, Session, StoreError,
-    TotpAuthenticator,
+    Account, AccountSummary, AuditEvent, Ceremony, MfaChallenge, PasskeyRecord, Session,
+    StoreError, TotpAuthenticator,
 };
 use uuid::Uuid;
 
@@ -36,6 +36,56 @@ impl TryFrom<AccountRow> for Account {
             created_at: row.created_at.into(),
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AccountSummaryRow {
+    pub id: Uuid,
+    pub email: String,
+    pub email_normalized: String,
+    pub role: String,
+    pub created_at: i64,
+    pub totp: i64,
+    pub passkeys: i64,
+    pub recovery_codes_left: i64,
+    pub last_sign_in: Option<i64>,
+}
+
+impl TryFrom<AccountSummaryRow> for AccountSummary {
+    type Error = StoreError;
+
+    fn try_from(row: AccountSummaryRow) -> Result<Self, StoreError> {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(AccountSummary {
+            id: AccountId::from_uuid(row.id),
+            role: row
+                .role
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
+            email: row.email,
+            email_normalized: row.email_normalized,
+            created_at: row.created_at.into(),
+            totp: count(row.totp),
+            passkeys: count(row.passkeys),
+            recovery_codes_left: count(row.recovery_codes_left),
+            last_sign_in: row.last_sign_in.map(Timestamp::from),
+        })
+    }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching any text that contains `needle`
+/// (lower-cased): the needle's own `%`, `_` and `\` match only themselves.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 #[derive(sqlx::FromRow)]

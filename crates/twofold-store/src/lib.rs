@@ -18,8 +18,8 @@ pub mod tx_guard;
 use async_trait::async_trait;
 
 pub use models::{
-    Account, AuditEvent, Ceremony, EventQuery, MfaChallenge, NewAccount, NewSession, PasskeyRecord,
-    Session, TotpAuthenticator,
+    Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, MfaChallenge,
+    NewAccount, NewSession, PasskeyRecord, Session, TotpAuthenticator,
 };
 pub use ports::recovery::RecoveryStatus;
 pub use twofold_core::throttle::Failures;

@@ -104,6 +104,42 @@ pub struct EventQuery {
     pub limit: u32,
 }
 
+/// Which accounts the administration list shows, ordered by normalized email.
+#[derive(Debug, Clone, Default)]
+pub struct AccountListQuery {
+    /// Only emails containing this text, compared in lower case.
+    pub email_contains: Option<String>,
+    pub role: Option<Role>,
+    /// Only accounts with (`true`) or without (`false`) a strong factor.
+    pub mfa: Option<bool>,
+    /// Only accounts after this (normalized email, id): keyset paging.
+    pub after: Option<(String, AccountId)>,
+    pub limit: u32,
+}
+
+/// One row of the administration list: counts, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub email: String,
+    pub email_normalized: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    /// Confirmed authenticator apps (pending ones do not protect anything yet).
+    pub totp: u64,
+    pub passkeys: u64,
+    /// Unused codes of the recovery sheet.
+    pub recovery_codes_left: u64,
+    /// The latest `sign_in.succeeded` event.
+    pub last_sign_in: Option<Timestamp>,
+}
+
+impl AccountSummary {
+    pub fn mfa(&self) -> bool {
+        self.totp + self.passkeys > 0
+    }
+}
+
 /// An authenticator app, pending until its first code confirms it.
 #[derive(Clone)]
 pub struct TotpAuthenticator {

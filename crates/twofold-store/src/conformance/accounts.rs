@@ -88,3 +88,137 @@ pub async fn only_one_first_account_under_concurrency(store: Arc<dyn Store>) {
     assert_eq!(winners, 1);
     assert_eq!(store.count_accounts().await.unwrap(), 1);
 }
+
+/// The administration list: its counts, its filters and keyset paging.
+pub async fn the_account_list_counts_filters_and_pages(store: Arc<dyn Store>) {
+    let owner = account("Olga@example.com", Role::Owner);
+    let underscored = account("b_x@example.com", Role::Member);
+    let wildcard_bait = account("bax@example.com", Role::Member);
+    let keyed = account("kim@example.com", Role::Admin);
+    for new in [&owner, &underscored, &wildcard_bait, &keyed] {
+        insert(&store, new).await.unwrap();
+    }
+    let later = Timestamp::from_unix(T0.unix() + 60);
+    let pending = totp(underscored.id, Some(later));
+    let confirmed = totp(underscored.id, Some(later));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_totp(&pending).await.unwrap();
+    tx.insert_totp(&confirmed).await.unwrap();
+    assert!(
+        tx.confirm_totp(
+            underscored.id,
+            ENROLLING_SESSION,
+            confirmed.id,
+            "Phone",
+            1,
+            T0
+        )
+        .await
+        .unwrap()
+    );
+    tx.replace_recovery_codes(underscored.id, &[[1; 32], [2; 32], [3; 32]], T0)
+        .await
+        .unwrap();
+    tx.insert_passkey(&super::passkeys::passkey(keyed.id, b"kim-1", 0))
+        .await
+        .unwrap();
+    tx.insert_event(&event(Some(owner.id), EventKind::SignInSucceeded, T0))
+        .await
+        .unwrap();
+    tx.insert_event(&event(Some(owner.id), EventKind::SignInSucceeded, later))
+        .await
+        .unwrap();
+    tx.insert_event(&event(Some(keyed.id), EventKind::SignInFailed, later))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let list = |query: AccountListQuery| {
+        let store = store.clone();
+        async move { store.list_accounts(&query).await.unwrap() }
+    };
+    let emails =
+        |rows: &[AccountSummary]| rows.iter().map(|row| row.email.clone()).collect::<Vec<_>>();
+    let everyone = list(AccountListQuery {
+        limit: 10,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        emails(&everyone),
+        [
+            "b_x@example.com",
+            "bax@example.com",
+            "kim@example.com",
+            "Olga@example.com"
+        ]
+    );
+    let b_x = &everyone[0];
+    assert_eq!(
+        (b_x.id, b_x.role, b_x.created_at),
+        (underscored.id, Role::Member, T0)
+    );
+    assert_eq!((b_x.totp, b_x.passkeys, b_x.recovery_codes_left), (1, 0, 3));
+    assert!(b_x.mfa());
+    assert_eq!(b_x.last_sign_in, None);
+    assert_eq!((everyone[2].totp, everyone[2].passkeys), (0, 1));
+    assert_eq!(
+        everyone[2].last_sign_in, None,
+        "a failed sign-in is no sign-in"
+    );
+    assert!(!everyone[1].mfa());
+    assert_eq!(everyone[3].last_sign_in, Some(later));
+    assert_eq!(everyone[3].email_normalized, "olga@example.com");
+
+    let search = |text: &str| AccountListQuery {
+        email_contains: Some(text.into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(emails(&list(search("B_X")).await), ["b_x@example.com"]);
+    assert_eq!(emails(&list(search("OLGA@")).await), ["Olga@example.com"]);
+    assert!(list(search("%")).await.is_empty(), "% is literal");
+    let by_role = list(AccountListQuery {
+        role: Some(Role::Member),
+        limit: 10,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(emails(&by_role), ["b_x@example.com", "bax@example.com"]);
+    let with_mfa = list(AccountListQuery {
+        mfa: Some(true),
+        limit: 10,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(emails(&with_mfa), ["b_x@example.com", "kim@example.com"]);
+    let without_mfa = list(AccountListQuery {
+        mfa: Some(false),
+        limit: 10,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        emails(&without_mfa),
+        ["bax@example.com", "Olga@example.com"]
+    );
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = list(AccountListQuery {
+            after: after.clone(),
+            limit: 3,
+            ..Default::default()
+        })
+        .await;
+        seen.extend(emails(&page));
+        match page.last() {
+            Some(last) if page.len() == 3 => {
+                after = Some((last.email_normalized.clone(), last.id));
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(seen, emails(&everyone), "pages neither skip nor repeat");
+}

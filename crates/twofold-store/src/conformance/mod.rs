@@ -35,8 +35,8 @@ use twofold_core::audit::{Actor, EventKind};
 use twofold_core::ceremony::CeremonyKind;
 
 use crate::{
-    AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge, NewAccount, NewSession,
-    PasskeyRecord, Session, Store, StoreError, TotpAuthenticator,
+    AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge,
+    NewAccount, NewSession, PasskeyRecord, Session, Store, StoreError, TotpAuthenticator,
 };
 
 const T0: Timestamp = Timestamp::from_unix(1_700_000_000);
@@ -155,6 +155,7 @@ macro_rules! conformance_cases {
         $run!(emails_are_unique_whatever_their_case);
         $run!(a_dropped_transaction_changes_nothing);
         $run!(only_one_first_account_under_concurrency);
+        $run!(the_account_list_counts_filters_and_pages);
         $run!(sessions_are_found_by_token_hash_until_they_expire);
         $run!(touching_a_session_writes_only_when_stale);
         $run!(a_session_is_deleted_only_by_its_account);

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn passkey(account: AccountId, credential_id: &[u8], sign_count: i64) -> PasskeyRecord {
+pub(super) fn passkey(account: AccountId, credential_id: &[u8], sign_count: i64) -> PasskeyRecord {
     PasskeyRecord {
         id: PasskeyId::from_uuid(ordered_id()),
         account_id: account,

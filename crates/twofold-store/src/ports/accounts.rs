@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use twofold_core::AccountId;
 use twofold_core::factor::StrongFactors;
 
-use crate::{Account, NewAccount, StoreResult};
+use crate::{Account, AccountListQuery, AccountSummary, NewAccount, StoreResult};
 
 /// Reads outside any transaction, implemented by the store.
 #[async_trait]
@@ -15,6 +15,9 @@ pub trait AccountReads: Send + Sync {
     async fn account_by_email(&self, normalized_email: &str) -> StoreResult<Option<Account>>;
 
     async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
+
+    /// One page of the administration list, ordered by (normalized email, id).
+    async fn list_accounts(&self, query: &AccountListQuery) -> StoreResult<Vec<AccountSummary>>;
 }
 
 /// Writes (and reads that decide them) inside one use case's transaction.
