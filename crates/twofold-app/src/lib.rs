@@ -19,6 +19,7 @@ mod sessions;
 mod step_up;
 mod throttle;
 mod totp;
+mod users;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,8 +45,9 @@ pub use totp::{ConfirmedTotp, PendingTotp};
 /// The records the use cases return: callers name them from here, not from
 /// the store.
 pub use twofold_store::{
-    Account, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
+    Account, AccountSummary, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
 };
+pub use users::{DETAIL_EVENTS, UserDetail, UserPage, UserQuery};
 
 /// A new time-ordered (v7) id. Its time is the injected clock's, like
 /// every other time the use cases record; the rest is random, and ids

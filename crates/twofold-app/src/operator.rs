@@ -45,6 +45,10 @@ impl Operator {
         Self { store, clock }
     }
 
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
     /// The account a target names, or `NotFound`.
     async fn account(&self, target: &ResetTarget) -> AppResult<Account> {
         let found = match target {
