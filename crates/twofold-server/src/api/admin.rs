@@ -3,10 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use twofold_app::MfaReset;
+use twofold_app::{AccountSummary, AppError, MfaReset, UserDetail, UserQuery};
+use twofold_core::Role;
 use twofold_core::audit::EventKind;
 
-use super::views::{EventPage, EventView};
+use super::mfa::AuthenticatorView;
+use super::passkeys::PasskeyView;
+use super::views::{AccountView, EventPage, EventView, SessionListItem};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, ApiSession, Client};
 use crate::state::AppState;
@@ -112,4 +115,170 @@ pub async fn disable_user_mfa(
 ) -> Result<Json<MfaResetView>, ApiError> {
     let (_, removed) = state.app.reset_mfa_of(&session, id, &ctx).await?;
     Ok(Json(removed.into()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    /// Only emails containing this text, whatever its case.
+    q: Option<String>,
+    /// Only this role: `owner`, `admin` or `member`.
+    role: Option<String>,
+    /// Only users with (`true`) or without (`false`) two-factor authentication.
+    mfa: Option<bool>,
+    /// At most this many users (1–200, default 50).
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    #[param(value_type = Option<Uuid>)]
+    cursor: Option<twofold_core::AccountId>,
+}
+
+/// One row of the users list: counts and dates, never a secret.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserRow {
+    #[schema(value_type = Uuid)]
+    id: twofold_core::AccountId,
+    email: String,
+    #[schema(value_type = String, example = "member")]
+    role: Role,
+    /// RFC 3339.
+    created_at: String,
+    /// A confirmed authenticator app or a passkey exists.
+    mfa: bool,
+    /// Confirmed authenticator apps.
+    totp: u64,
+    passkeys: u64,
+    recovery_codes_left: u64,
+    /// The latest successful sign-in (RFC 3339), from the audit log.
+    last_sign_in: Option<String>,
+}
+
+impl From<&AccountSummary> for UserRow {
+    fn from(u: &AccountSummary) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            role: u.role,
+            created_at: u.created_at.to_rfc3339(),
+            mfa: u.mfa(),
+            totp: u.totp,
+            passkeys: u.passkeys,
+            recovery_codes_left: u.recovery_codes_left,
+            last_sign_in: u.last_sign_in.map(|at| at.to_rfc3339()),
+        }
+    }
+}
+
+/// A page of users, by email.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserPageView {
+    users: Vec<UserRow>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    #[schema(value_type = Option<Uuid>)]
+    next_cursor: Option<twofold_core::AccountId>,
+}
+
+/// The users, by email, with their role and factor counts (owners and admins).
+#[utoipa::path(
+    get, path = "/admin/users", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    params(UserFilter),
+    responses(
+        (status = 200, body = UserPageView),
+        (status = 400, description = "Bad filter or cursor (`invalid_request`)", body = ErrorBody),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not an owner or admin (`forbidden`)", body = ErrorBody),
+    )
+)]
+pub async fn users(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    ApiQuery(filter): ApiQuery<UserFilter>,
+) -> Result<Json<UserPageView>, ApiError> {
+    let role = match filter.role.as_deref() {
+        None => None,
+        Some(text) => Some(
+            text.parse::<Role>()
+                .map_err(|_| ApiError::invalid_request(format!("unknown role {text:?}")))?,
+        ),
+    };
+    let query = UserQuery {
+        search: filter.q,
+        role,
+        mfa: filter.mfa,
+        after: filter.cursor,
+        limit: filter.limit,
+    };
+    // A bad cursor or search is a bad query string, like a bad role.
+    let page = match state.app.list_users(&session, &query).await {
+        Err(AppError::InvalidInput { message, .. }) => {
+            return Err(ApiError::invalid_request(message));
+        }
+        other => other?,
+    };
+    Ok(Json(UserPageView {
+        users: page.users.iter().map(UserRow::from).collect(),
+        next_cursor: page.next,
+    }))
+}
+
+/// The second factors of a user: names and dates only.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserFactorsView {
+    /// A confirmed authenticator app or a passkey exists.
+    enabled: bool,
+    totp: Vec<AuthenticatorView>,
+    passkeys: Vec<PasskeyView>,
+    recovery_codes_left: i64,
+}
+
+/// One user, as an admin sees them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct UserDetailView {
+    account: AccountView,
+    factors: UserFactorsView,
+    /// Live sessions, on every instance.
+    sessions: Vec<SessionListItem>,
+    /// The latest security events (at most 20), newest first.
+    events: Vec<EventView>,
+}
+
+/// One user's factors, sessions and latest security events (owners and admins).
+#[utoipa::path(
+    get, path = "/admin/users/{id}", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, body = UserDetailView),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not an owner or admin (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such account (`not_found`)", body = ErrorBody),
+    )
+)]
+pub async fn user(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    ApiPath(id): ApiPath<twofold_core::AccountId>,
+) -> Result<Json<UserDetailView>, ApiError> {
+    let UserDetail {
+        account,
+        mfa,
+        sessions,
+        events,
+    } = state.app.user_detail(&session, id).await?;
+    Ok(Json(UserDetailView {
+        account: AccountView::from(&account),
+        factors: UserFactorsView {
+            enabled: mfa.enabled(),
+            totp: mfa.totp.iter().map(AuthenticatorView::from).collect(),
+            passkeys: mfa.passkeys.iter().map(PasskeyView::from).collect(),
+            recovery_codes_left: mfa.recovery.map_or(0, |r| r.remaining),
+        },
+        // `current` marks the admin's own session when they look at themselves.
+        sessions: sessions
+            .iter()
+            .map(|s| SessionListItem::new(s, session.id))
+            .collect(),
+        events: events.iter().map(EventView::from).collect(),
+    }))
 }

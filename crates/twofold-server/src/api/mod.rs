@@ -87,6 +87,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::change_password))
         .routes(routes!(admin::events))
         .routes(routes!(admin::disable_user_mfa))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::user))
 }
 
 /// The API's OpenAPI 3 document.

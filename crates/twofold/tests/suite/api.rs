@@ -357,6 +357,8 @@ async fn the_openapi_document_describes_every_route() {
         ("/me/mfa/totp/{id}", &["patch", "delete"]),
         ("/admin/events", &["get"]),
         ("/admin/users/{id}/mfa/disable", &["post"]),
+        ("/admin/users", &["get"]),
+        ("/admin/users/{id}", &["get"]),
         ("/me/mfa", &["get", "delete"]),
         ("/me/mfa/recovery-codes", &["post"]),
         ("/me/mfa/passkeys/options", &["post"]),
