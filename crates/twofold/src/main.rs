@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod recover;
 mod serve;
+mod user_list;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -95,6 +96,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             role,
             password_stdin,
         }) => create_user(&settings, email, &role, password_stdin).await,
+        Command::User(UserCommand::List { json }) => user_list::list_users(&settings, json).await,
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await
         }

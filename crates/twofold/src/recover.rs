@@ -39,7 +39,7 @@ pub(crate) async fn disable_two_factor(settings: &Settings, email: &str) -> Resu
 /// is the settings' or the database's: exit code 2. A SQLite file that does
 /// not exist is refused rather than created: an empty new database would
 /// only answer "no such account" for a path typed wrong.
-async fn open_store_only(settings: &Settings) -> Result<Arc<dyn Store>, Failure> {
+pub(crate) async fn open_store_only(settings: &Settings) -> Result<Arc<dyn Store>, Failure> {
     let url = match &settings.database_url {
         Some(url) => url.clone(),
         None => boot::default_database_url(&settings.data_dir),

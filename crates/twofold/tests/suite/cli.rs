@@ -292,6 +292,7 @@ fn a_wrong_server_key_is_detected_at_start() {
 on_both_backends!(
     recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server,
     recover_disable_2fa_exits_1_for_an_unknown_email_or_nothing_to_remove,
+    user_list_prints_a_table_or_json_lines_with_the_database_settings_alone,
 );
 
 /// `twofold recover disable-2fa` with the database URL alone (no key), run
@@ -416,4 +417,64 @@ fn recover_disable_2fa_exits_2_on_a_bad_database_setting() {
         !dir.path().join("none.db").exists(),
         "a missing database is not created"
     );
+}
+
+/// `twofold user list` with the database URL alone (no key), off the async
+/// workers so an in-process server keeps answering.
+async fn user_list(db: &TestDb, args: &'static [&'static str]) -> Output {
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || twofold(args, &[("TWOFOLD_DATABASE_URL", &url)], None))
+        .await
+        .unwrap()
+}
+
+async fn user_list_prints_a_table_or_json_lines_with_the_database_settings_alone(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, "mia@example.com").await;
+    let phone = member.totp().enrol(None).await;
+
+    let table = user_list(&db, &["user", "list"]).await;
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("EMAIL"), "{text}");
+    let mia: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        mia[..6],
+        ["mia@example.com", "member", "on", "1", "0", "10"],
+        "{text}"
+    );
+    let owner: Vec<&str> = lines[2].split_whitespace().collect();
+    assert_eq!(
+        owner[..6],
+        ["owner@example.com", "owner", "off", "0", "0", "0"],
+        "{text}"
+    );
+    assert!(!text.contains(&phone.secret));
+
+    drop(server);
+    let json_lines = user_list(&db, &["user", "list", "--json"]).await;
+    assert_eq!(json_lines.status.code(), Some(0), "{}", stderr(&json_lines));
+    let text = String::from_utf8_lossy(&json_lines.stdout).into_owned();
+    let users: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(users.len(), 2, "{text}");
+    assert_eq!(users[0]["email"], "mia@example.com");
+    assert_eq!(users[0]["role"], "member");
+    assert_eq!(users[0]["mfa"], true);
+    assert_eq!(
+        (
+            &users[0]["totp"],
+            &users[0]["passkeys"],
+            &users[0]["recovery_codes_left"]
+        ),
+        (&json!(1), &json!(0), &json!(10))
+    );
+    assert!(users[0]["last_sign_in"].is_string(), "{text}");
+    assert_eq!(users[1]["email"], "owner@example.com");
+    assert_eq!(users[1]["mfa"], false);
+    assert!(!text.contains(&phone.secret));
 }
