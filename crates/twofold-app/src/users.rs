@@ -66,7 +66,9 @@ impl Operator {
         let mut users = self
             .store()
             .list_accounts(&AccountListQuery {
-                email_contains: search.filter(|text| !text.is_empty()).map(str::to_owned),
+                email_contains: search
+                    .filter(|text| !text.is_empty())
+                    .map(twofold_core::email::normalize),
                 role: query.role,
                 mfa: query.mfa,
                 after,

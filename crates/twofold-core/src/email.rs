@@ -60,9 +60,7 @@ impl Email {
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(EmailError::Malformed);
         }
-        // Case mapping does not keep every text in NFC (Unicode's canonical
-        // caseless match composes again after it).
-        let normalized = display.to_lowercase().nfc().collect();
+        let normalized = normalize(display);
         Ok(Self {
             normalized,
             display: composed,
@@ -90,6 +88,14 @@ impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Email({})", self.display)
     }
+}
+
+/// The form emails are compared and looked up in (and searched: a search
+/// text goes through the same rule, so it matches alike on every database).
+/// Case mapping does not keep every text in NFC (Unicode's canonical
+/// caseless match composes again after it).
+pub fn normalize(text: &str) -> String {
+    text.to_lowercase().nfc().collect()
 }
 
 #[cfg(test)]

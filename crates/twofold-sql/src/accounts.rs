@@ -80,7 +80,7 @@ macro_rules! accounts {
                          (SELECT MAX(e.at) FROM audit_events e \
                           WHERE e.account_id = a.id AND e.kind = $7) AS last_sign_in \
                          FROM accounts a \
-                         WHERE ($1 IS NULL OR LOWER(a.email) LIKE $1 ESCAPE '\\') \
+                         WHERE ($1 IS NULL OR a.email_normalized LIKE $1 ESCAPE '\\') \
                          AND ($2 IS NULL OR a.role = $2) \
                          AND ($3 IS NULL OR (EXISTS (SELECT 1 FROM totp_authenticators t \
                               WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) \

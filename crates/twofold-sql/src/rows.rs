@@ -74,7 +74,7 @@ impl TryFrom<AccountSummaryRow> for AccountSummary {
 }
 
 /// A `LIKE … ESCAPE '\'` pattern matching any text that contains `needle`
-/// (lower-cased): the needle's own `%`, `_` and `\` match only themselves.
+/// (lower-cased, to meet `email_normalized`): the needle's own `%`, `_` and `\` match only themselves.
 pub fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');

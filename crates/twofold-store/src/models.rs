@@ -107,7 +107,8 @@ pub struct EventQuery {
 /// Which accounts the administration list shows, ordered by normalized email.
 #[derive(Debug, Clone, Default)]
 pub struct AccountListQuery {
-    /// Only emails containing this text, compared in lower case.
+    /// Only emails whose normalized form contains this text, in any case
+    /// (callers with user input pass it through `twofold_core::email::normalize`).
     pub email_contains: Option<String>,
     pub role: Option<Role>,
     /// Only accounts with (`true`) or without (`false`) a strong factor.
