@@ -76,6 +76,9 @@ pub enum AppError {
         "this is your own account: turn two-factor authentication off from Settings → Security"
     )]
     OwnAccount,
+    /// The change would leave the instance without an owner.
+    #[error("this is the last owner: make another account owner first")]
+    LastOwner,
     /// An operator reset found no factor or recovery code on the account.
     #[error("{0} has no authenticator app, passkey or recovery code: nothing to reset")]
     NothingToReset(String),

@@ -15,6 +15,7 @@ pub mod operator;
 pub mod passkeys;
 mod password;
 mod recovery;
+mod roles;
 mod sessions;
 mod step_up;
 mod throttle;

@@ -49,8 +49,12 @@ impl Operator {
         self.store.as_ref()
     }
 
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// The account a target names, or `NotFound`.
-    async fn account(&self, target: &ResetTarget) -> AppResult<Account> {
+    pub(crate) async fn account(&self, target: &ResetTarget) -> AppResult<Account> {
         let found = match target {
             ResetTarget::Id(id) => self.store.account_by_id(*id).await?,
             ResetTarget::Email(typed) => match Email::parse(typed) {

@@ -53,6 +53,7 @@ event_kinds! {
     RecoveryCodeUsed => "recovery_code.used", "Recovery code used to sign in";
     MfaDisabled => "mfa.disabled", "Two-factor authentication turned off";
     MfaReset => "mfa.reset", "Two-factor authentication reset by an administrator";
+    RoleChanged => "role.changed", "Role changed";
     PasskeyAdded => "passkey.added", "Passkey added";
     PasskeyRenamed => "passkey.renamed", "Passkey renamed";
     PasskeyRemoved => "passkey.removed", "Passkey removed";

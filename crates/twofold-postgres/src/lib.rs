@@ -115,6 +115,16 @@ impl DialectTx for PgTx {
             .map_err(store_error)?;
         Ok(())
     }
+
+    /// One fixed advisory key for every role change: the owner count read
+    /// after it is the one the write acts on, whichever instance wrote last.
+    async fn lock_role_changes(&mut self) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('twofold:roles', 0))")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
 }
 
 twofold_sql::implement!(PgStore, PgTx);

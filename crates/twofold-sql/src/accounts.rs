@@ -174,6 +174,28 @@ macro_rules! accounts {
                         passkeys: u64::try_from(passkeys).unwrap_or(0),
                     })
                 }
+
+                async fn lock_roles(&mut self) -> StoreResult<()> {
+                    self.lock_role_changes().await
+                }
+
+                async fn count_owners(&mut self) -> StoreResult<i64> {
+                    let (owners,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'owner'")
+                            .fetch_one(self.connection())
+                            .await
+                            .map_err(store_error)?;
+                    Ok(owners)
+                }
+
+                async fn set_role(&mut self, account: AccountId, role: Role) -> StoreResult<bool> {
+                    Ok($crate::changed_one_row!(
+                        sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
+                            .bind(role.as_str())
+                            .bind(account.uuid()),
+                        self.connection()
+                    ))
+                }
             }
         };
     };

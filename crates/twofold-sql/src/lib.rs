@@ -81,6 +81,10 @@ pub trait DialectTx: Send + 'static {
     /// Makes the empty-table check of the first account atomic against a
     /// concurrent one (`AccountTx::insert_first_account`).
     async fn guard_first_account(&mut self) -> StoreResult<()>;
+
+    /// Serialises role changes across instances until the transaction ends
+    /// (`AccountTx::lock_roles`).
+    async fn lock_role_changes(&mut self) -> StoreResult<()>;
 }
 
 /// The port's error for a driver error: a unique violation is the
@@ -121,7 +125,7 @@ pub mod macro_support {
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
-    pub use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
+    pub use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
         Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,

@@ -123,6 +123,11 @@ impl DialectTx for SqliteTx {
     async fn guard_first_account(&mut self) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Role changes are serialised by the write lock `BEGIN IMMEDIATE` holds.
+    async fn lock_role_changes(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 twofold_sql::implement!(SqliteStore, SqliteTx);

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use twofold_core::AccountId;
+use twofold_core::{AccountId, Role};
 use twofold_core::factor::StrongFactors;
 
 use crate::{Account, AccountListQuery, AccountSummary, NewAccount, StoreResult};
@@ -39,4 +39,15 @@ pub trait AccountTx: Send {
     /// Confirmed authenticators and passkeys, in one read (run it under the
     /// account lock when a decision depends on it).
     async fn strong_factors(&mut self, account: AccountId) -> StoreResult<StrongFactors>;
+
+    /// Serialises every role change until the transaction ends, on every
+    /// instance: the last-owner rule counts owners and then writes, and two
+    /// owners demoting each other at once must not both see the other remain.
+    async fn lock_roles(&mut self) -> StoreResult<()>;
+
+    /// How many accounts are owners (run it under [`Self::lock_roles`]).
+    async fn count_owners(&mut self) -> StoreResult<i64>;
+
+    /// Returns whether the account exists (and so now has `role`).
+    async fn set_role(&mut self, account: AccountId, role: Role) -> StoreResult<bool>;
 }
