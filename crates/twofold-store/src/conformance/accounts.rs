@@ -89,6 +89,55 @@ pub async fn only_one_first_account_under_concurrency(store: Arc<dyn Store>) {
     assert_eq!(store.count_accounts().await.unwrap(), 1);
 }
 
+pub async fn roles_change_and_owners_are_counted(store: Arc<dyn Store>) {
+    let owner = account("owner@example.com", Role::Owner);
+    let member = account("member@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &member).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_roles().await.unwrap();
+    assert_eq!(tx.count_owners().await.unwrap(), 1);
+    assert!(tx.set_role(member.id, Role::Owner).await.unwrap());
+    assert_eq!(tx.count_owners().await.unwrap(), 2);
+    let unknown = AccountId::from_uuid(ordered_id());
+    assert!(!tx.set_role(unknown, Role::Admin).await.unwrap());
+    tx.commit().await.unwrap();
+    let stored = store.account_by_id(member.id).await.unwrap().unwrap();
+    assert_eq!(stored.role, Role::Owner);
+}
+
+/// Two owners demoting each other at once, each keeping its change only if
+/// an owner remains: the role lock lets exactly one of them through.
+pub async fn role_changes_keep_an_owner_under_concurrency(store: Arc<dyn Store>) {
+    let first = account("first@example.com", Role::Owner);
+    let second = account("second@example.com", Role::Owner);
+    insert(&store, &first).await.unwrap();
+    insert(&store, &second).await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let mut tasks = Vec::new();
+    for target in [first.id, second.id] {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut tx = store.begin().await.unwrap();
+            tx.lock_roles().await.unwrap();
+            assert!(tx.set_role(target, Role::Admin).await.unwrap());
+            if tx.count_owners().await.unwrap() == 0 {
+                return false;
+            }
+            tx.commit().await.unwrap();
+            true
+        }));
+    }
+    let mut kept = 0;
+    for task in tasks {
+        kept += usize::from(task.await.unwrap());
+    }
+    assert_eq!(kept, 1);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.count_owners().await.unwrap(), 1);
+}
+
 /// The administration list: its counts, its filters and keyset paging.
 pub async fn the_account_list_counts_filters_and_pages(store: Arc<dyn Store>) {
     let owner = account("Olga@example.com", Role::Owner);

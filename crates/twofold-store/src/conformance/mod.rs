@@ -155,6 +155,8 @@ macro_rules! conformance_cases {
         $run!(emails_are_unique_whatever_their_case);
         $run!(a_dropped_transaction_changes_nothing);
         $run!(only_one_first_account_under_concurrency);
+        $run!(roles_change_and_owners_are_counted);
+        $run!(role_changes_keep_an_owner_under_concurrency);
         $run!(the_account_list_counts_filters_and_pages);
         $run!(sessions_are_found_by_token_hash_until_they_expire);
         $run!(touching_a_session_writes_only_when_stale);

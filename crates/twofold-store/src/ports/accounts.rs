@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use twofold_core::{AccountId, Role};
 use twofold_core::factor::StrongFactors;
+use twofold_core::{AccountId, Role};
 
 use crate::{Account, AccountListQuery, AccountSummary, NewAccount, StoreResult};
 
