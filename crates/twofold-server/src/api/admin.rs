@@ -11,7 +11,7 @@ use super::mfa::AuthenticatorView;
 use super::passkeys::PasskeyView;
 use super::views::{AccountView, EventPage, EventView, SessionListItem};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiPath, ApiQuery, ApiSession, Client};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -115,6 +115,47 @@ pub async fn disable_user_mfa(
 ) -> Result<Json<MfaResetView>, ApiError> {
     let (_, removed) = state.app.reset_mfa_of(&session, id, &ctx).await?;
     Ok(Json(removed.into()))
+}
+
+/// The role to give.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    /// `owner`, `admin` or `member`.
+    #[schema(example = "admin")]
+    role: String,
+}
+
+/// Change a user's role (owners only, step-up). Giving the role the user
+/// already has changes nothing and is not audited; the last owner cannot be
+/// demoted. Audited `role.changed`, in the user's own activity list too.
+#[utoipa::path(
+    post, path = "/admin/users/{id}/role", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The account's id")),
+    request_body = RoleChange,
+    responses(
+        (status = 200, description = "The account with its role now", body = AccountView),
+        (status = 400, description = "Unknown role (`invalid_request`)", body = ErrorBody),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not an owner (`forbidden`), or no fresh step-up (`reauth_required`)", body = ErrorBody),
+        (status = 404, description = "No such account (`not_found`)", body = ErrorBody),
+        (status = 409, description = "It would leave no owner (`last_owner`)", body = ErrorBody),
+    )
+)]
+pub async fn set_user_role(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<twofold_core::AccountId>,
+    ApiJson(change): ApiJson<RoleChange>,
+) -> Result<Json<AccountView>, ApiError> {
+    let role = change
+        .role
+        .parse::<Role>()
+        .map_err(|_| ApiError::invalid_request(format!("unknown role {:?}", change.role)))?;
+    let account = state.app.set_role_of(&session, id, role, &ctx).await?;
+    Ok(Json(AccountView::from(&account)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

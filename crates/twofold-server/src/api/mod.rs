@@ -87,6 +87,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::change_password))
         .routes(routes!(admin::events))
         .routes(routes!(admin::disable_user_mfa))
+        .routes(routes!(admin::set_user_role))
         .routes(routes!(admin::users))
         .routes(routes!(admin::user))
 }

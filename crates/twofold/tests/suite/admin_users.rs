@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use twofold_testkit::{Actor, Backend, events_of_kind, on_both_backends};
+use twofold_testkit::{Actor, Backend, TestServer, events_of_kind, on_both_backends};
 
 use crate::{PASSWORD, open_instance};
 
@@ -12,6 +12,10 @@ on_both_backends!(
     an_owner_lists_users_with_their_factors_filters_and_pages,
     a_users_detail_shows_factors_sessions_and_events_but_no_secret,
     only_owners_and_admins_read_users_and_bad_filters_are_refused,
+    an_owner_promotes_a_member_who_sees_it_in_their_activity,
+    only_an_owner_after_step_up_changes_roles,
+    the_last_owner_cannot_be_demoted,
+    two_owners_demoting_each_other_at_once_leave_one_owner,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -182,4 +186,147 @@ async fn only_owners_and_admins_read_users_and_bad_filters_are_refused(backend: 
             .await
             .refused(StatusCode::BAD_REQUEST, "invalid_request");
     }
+}
+
+fn role_path(id: &str) -> String {
+    format!("{USERS}/{id}/role")
+}
+
+async fn an_owner_promotes_a_member_who_sees_it_in_their_activity(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, WITHOUT).await;
+    let member_id = account_id(&member).await;
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+
+    let account = owner
+        .post(&role_path(&member_id), json!({"role": "admin"}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(account["id"], json!(member_id));
+    assert_eq!(account["email"], WITHOUT);
+    assert_eq!(account["role"], "admin");
+    let detail = owner
+        .get(&format!("{USERS}/{member_id}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(detail["account"], account);
+    // The same role again changes nothing and is not audited.
+    owner
+        .post(&role_path(&member_id), json!({"role": "admin"}))
+        .await
+        .expect(StatusCode::OK);
+    owner
+        .post(&role_path(&member_id), json!({"role": "king"}))
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_request");
+
+    let own = member.events("").await;
+    let changes = events_of_kind(&own, "role.changed");
+    assert_eq!(changes.len(), 1, "{own}");
+    assert_eq!(
+        changes[0]["actor"],
+        json!({"kind": "account", "id": account_id(&owner).await})
+    );
+}
+
+async fn only_an_owner_after_step_up_changes_roles(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, WITHOUT).await;
+    let member_id = account_id(&member).await;
+    let admin = Actor::member(&server, WITH_APP).await;
+    let admin_id = account_id(&admin).await;
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner
+        .post(&role_path(&member_id), json!({"role": "admin"}))
+        .await
+        .refused(StatusCode::FORBIDDEN, "reauth_required");
+    owner.step_up().await;
+    owner
+        .post(&role_path(&admin_id), json!({"role": "admin"}))
+        .await
+        .expect(StatusCode::OK);
+
+    admin.step_up().await;
+    admin
+        .post(&role_path(&member_id), json!({"role": "admin"}))
+        .await
+        .refused(StatusCode::FORBIDDEN, "forbidden");
+    member.step_up().await;
+    member
+        .post(&role_path(&member_id), json!({"role": "owner"}))
+        .await
+        .refused(StatusCode::FORBIDDEN, "forbidden");
+    let unknown = uuid::Uuid::new_v4().to_string();
+    owner
+        .post(&role_path(&unknown), json!({"role": "admin"}))
+        .await
+        .refused(StatusCode::NOT_FOUND, "not_found");
+    let page = owner
+        .get(&format!("{USERS}?role=member"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(emails(&page), [WITHOUT]);
+}
+
+async fn the_last_owner_cannot_be_demoted(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+    let owner_id = account_id(&owner).await;
+    owner
+        .post(&role_path(&owner_id), json!({"role": "member"}))
+        .await
+        .refused(StatusCode::CONFLICT, "last_owner");
+    let page = owner
+        .get(&format!("{USERS}?role=owner"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(emails(&page), [OWNER]);
+}
+
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let sibling = TestServer::start_sibling(&db, &server).await;
+    let second = Actor::member(&server, WITH_APP).await;
+    let second_id = account_id(&second).await;
+    let first = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    first.step_up().await;
+    let first_id = account_id(&first).await;
+    first
+        .post(&role_path(&second_id), json!({"role": "owner"}))
+        .await
+        .expect(StatusCode::OK);
+    // The second owner acts on the other instance.
+    let second = Actor::sign_in(&sibling, WITH_APP, PASSWORD).await;
+    second.step_up().await;
+
+    let first_path = role_path(&second_id);
+    let second_path = role_path(&first_id);
+    let (by_first, by_second) = tokio::join!(
+        first.post(&first_path, json!({"role": "member"})),
+        second.post(&second_path, json!({"role": "member"})),
+    );
+    let succeeded = [&by_first, &by_second]
+        .iter()
+        .filter(|reply| reply.status == StatusCode::OK)
+        .count();
+    assert_eq!(succeeded, 1, "{by_first:?} {by_second:?}");
+    // The one whose demotion went through is the owner left. The other was
+    // refused: as the last owner if both were in flight, or as no longer an
+    // owner if the winner had already committed.
+    let (survivor, refused) = if by_first.status == StatusCode::OK {
+        (&first, by_second)
+    } else {
+        (&second, by_first)
+    };
+    match refused.status {
+        StatusCode::CONFLICT => refused.refused(StatusCode::CONFLICT, "last_owner"),
+        _ => refused.refused(StatusCode::FORBIDDEN, "forbidden"),
+    }
+    let page = survivor
+        .get(&format!("{USERS}?role=owner"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(page["users"].as_array().unwrap().len(), 1, "{page}");
 }
