@@ -89,6 +89,14 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give an account a role; needs the database settings only (exit 1 if
+    /// there is no such account, or it is the last owner).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["owner", "admin", "member"])]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -9,6 +9,7 @@ mod config;
 mod recover;
 mod serve;
 mod user_list;
+mod user_role;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -97,6 +98,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             password_stdin,
         }) => create_user(&settings, email, &role, password_stdin).await,
         Command::User(UserCommand::List { json }) => user_list::list_users(&settings, json).await,
+        Command::User(UserCommand::SetRole { email, role }) => {
+            user_role::set_role(&settings, &email, &role).await
+        }
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await
         }

@@ -59,7 +59,7 @@ pub(crate) async fn open_store_only(settings: &Settings) -> Result<Arc<dyn Store
 }
 
 /// Who ran the command, as the shell knows them: for the audit log only.
-fn os_user() -> Option<String> {
+pub(crate) fn os_user() -> Option<String> {
     ["USER", "LOGNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))

@@ -293,6 +293,7 @@ on_both_backends!(
     recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server,
     recover_disable_2fa_exits_1_for_an_unknown_email_or_nothing_to_remove,
     user_list_prints_a_table_or_json_lines_with_the_database_settings_alone,
+    user_set_role_changes_a_role_and_keeps_the_last_owner,
 );
 
 /// `twofold recover disable-2fa` with the database URL alone (no key), run
@@ -477,4 +478,56 @@ async fn user_list_prints_a_table_or_json_lines_with_the_database_settings_alone
     assert_eq!(users[1]["email"], "owner@example.com");
     assert_eq!(users[1]["mfa"], false);
     assert!(!text.contains(&phone.secret));
+}
+
+/// `twofold user set-role` with the database URL alone (no key), off the
+/// async workers so an in-process server keeps answering.
+async fn set_role(db: &TestDb, email: &str, role: &str) -> Output {
+    let url = db.url.clone();
+    let (email, role) = (email.to_owned(), role.to_owned());
+    tokio::task::spawn_blocking(move || {
+        twofold(
+            &["user", "set-role", "--email", &email, "--role", &role],
+            &[("TWOFOLD_DATABASE_URL", &url)],
+            None,
+        )
+    })
+    .await
+    .unwrap()
+}
+
+async fn user_set_role_changes_a_role_and_keeps_the_last_owner(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, "mia@example.com").await;
+
+    let promoted = set_role(&db, "mia@example.com", "admin").await;
+    assert_eq!(promoted.status.code(), Some(0), "{}", stderr(&promoted));
+    assert_eq!(
+        String::from_utf8_lossy(&promoted.stdout),
+        "mia@example.com is now admin\n"
+    );
+    // The running server sees it at once, and so does the member.
+    let me = member.get("/api/v1/me").await.expect(StatusCode::OK);
+    assert_eq!(me["account"]["role"], "admin", "{me}");
+    let own = member.events("").await;
+    let changes = events_of_kind(&own, "role.changed");
+    assert_eq!(changes.len(), 1, "{own}");
+    assert_eq!(changes[0]["actor"]["kind"], "cli");
+    assert_eq!(changes[0]["detail"]["from"], "member");
+    assert_eq!(changes[0]["detail"]["to"], "admin");
+
+    drop(server);
+    let last = set_role(&db, "owner@example.com", "member").await;
+    assert_eq!(last.status.code(), Some(1), "{}", stderr(&last));
+    assert!(stderr(&last).contains("last owner"), "{}", stderr(&last));
+    let unknown = set_role(&db, "nobody@example.com", "admin").await;
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("no account"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad = set_role(&db, "mia@example.com", "king").await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(bad.stdout.is_empty());
 }
