@@ -13,6 +13,7 @@ pub mod email;
 pub mod factor;
 pub mod ids;
 pub mod key;
+pub mod mfa_policy;
 pub mod password;
 pub mod qr;
 pub mod recovery;
