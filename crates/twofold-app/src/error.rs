@@ -60,6 +60,12 @@ pub enum AppError {
     /// A security change needs a fresh proof on this session first.
     #[error("confirm it is you first: this change needs a fresh password or code")]
     ReauthRequired,
+    /// The account is past its deadline to set up two-factor
+    /// authentication: this session may only enrol a factor.
+    #[error(
+        "two-factor authentication is required for your account: add an authenticator app or passkey first"
+    )]
+    MfaEnrollmentRequired,
     /// No valid session or token.
     #[error("sign in first")]
     Unauthenticated,

@@ -11,6 +11,7 @@ mod factors;
 mod hashing;
 mod key_check;
 mod mfa;
+mod mfa_required;
 pub mod operator;
 pub mod passkeys;
 mod password;
@@ -37,12 +38,14 @@ pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
 pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
+pub use mfa_required::{UserMfaRequirement, UserMfaRequirements};
 pub use operator::{MfaReset, Operator, ResetTarget};
 pub use passkeys::AddedPasskey;
 pub use recovery::RecoverySheet;
 pub use sessions::{CHALLENGE_LIFETIME, IssuedChallenge, IssuedSession, MfaProof, SignInOutcome};
 pub use step_up::Proof;
 pub use totp::{ConfirmedTotp, PendingTotp};
+pub use twofold_core::mfa_policy::MfaStanding;
 /// The records the use cases return: callers name them from here, not from
 /// the store.
 pub use twofold_store::{
@@ -84,6 +87,11 @@ pub struct Policy {
     pub remember_me_with_mfa: bool,
     /// How long audit events are kept; the sweep deletes older ones.
     pub audit_retention: Duration,
+    /// The roles that must use two-factor authentication (none by default).
+    pub mfa_required_roles: Vec<twofold_core::Role>,
+    /// How long an account of such a role may sign in without it, from its
+    /// first sign-in since the requirement applied to it.
+    pub mfa_grace_period: Duration,
 }
 
 /// The settings' defaults: the binary's configuration takes them from here.
@@ -100,6 +108,8 @@ impl Default for Policy {
             issuer: "twofold".to_owned(),
             remember_me_with_mfa: false,
             audit_retention: Duration::from_secs(400 * 86_400),
+            mfa_required_roles: Vec::new(),
+            mfa_grace_period: Duration::from_secs(7 * 86_400),
         }
     }
 }

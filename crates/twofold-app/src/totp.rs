@@ -216,6 +216,7 @@ impl App {
         let recovery_codes = self
             .strong_factor_added(&mut *tx, session, first, EventKind::TotpAdded, detail, ctx)
             .await?;
+        self.factor_enrolled(&mut *tx, session).await?;
         tx.commit().await?;
         let authenticator = TotpAuthenticator {
             name,

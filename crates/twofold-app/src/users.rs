@@ -7,7 +7,9 @@ use twofold_core::{AccountId, Role};
 use twofold_store::{Account, AccountListQuery, AccountSummary, AuditEvent, EventQuery, Session};
 
 use crate::events::{DEFAULT_PAGE, MAX_PAGE};
-use crate::{App, AppError, AppResult, MfaOverview, Operator};
+use crate::{
+    App, AppError, AppResult, MfaOverview, Operator, UserMfaRequirement, UserMfaRequirements,
+};
 
 /// How many of the account's latest security events its detail shows.
 pub const DETAIL_EVENTS: u32 = 20;
@@ -34,6 +36,16 @@ pub struct UserPage {
     pub users: Vec<AccountSummary>,
     /// The cursor of the next page; `None` on the last one.
     pub next: Option<AccountId>,
+    /// MFA required by role, for each account of the page (filled by
+    /// [`App::list_users`], which knows the settings; empty from the CLI).
+    pub mfa_required: UserMfaRequirements,
+}
+
+impl UserPage {
+    /// The requirement for one account of the page.
+    pub fn mfa_required_of(&self, id: AccountId) -> UserMfaRequirement {
+        self.mfa_required.get(&id).copied().unwrap_or_default()
+    }
 }
 
 /// What an admin sees of one account: never a secret.
@@ -82,7 +94,11 @@ impl Operator {
         } else {
             None
         };
-        Ok(UserPage { users, next })
+        Ok(UserPage {
+            users,
+            next,
+            mfa_required: UserMfaRequirements::new(),
+        })
     }
 
     /// The keyset position of the account a cursor names.
@@ -111,7 +127,9 @@ impl App {
     /// Administration → Users (owners and admins).
     pub async fn list_users(&self, session: &Session, query: &UserQuery) -> AppResult<UserPage> {
         Self::require_admin(session)?;
-        self.operator().list_users(query).await
+        let mut page = self.operator().list_users(query).await?;
+        page.mfa_required = self.user_mfa_requirements(&page.users).await?;
+        Ok(page)
     }
 
     /// One account's factors, sessions and latest events (owners and admins).

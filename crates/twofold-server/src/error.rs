@@ -68,6 +68,7 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
         AppError::UnknownCredential => (StatusCode::UNAUTHORIZED, "unknown_credential"),
         AppError::NoStrongFactor => (StatusCode::CONFLICT, "no_strong_factor"),
         AppError::ReauthRequired => (StatusCode::FORBIDDEN, "reauth_required"),
+        AppError::MfaEnrollmentRequired => (StatusCode::FORBIDDEN, "mfa_enrollment_required"),
         AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

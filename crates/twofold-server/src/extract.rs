@@ -130,12 +130,28 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// The session of an API caller. When an `Authorization` header is present
-/// it alone decides (an invalid one is 401 even beside a valid cookie);
-/// otherwise the session cookie does.
+/// The session of an API caller that may do everything: a session that may
+/// only enrol a factor is refused (`403 mfa_enrollment_required`). When an
+/// `Authorization` header is present it alone decides (an invalid one is 401
+/// even beside a valid cookie); otherwise the session cookie does.
 pub struct ApiSession(pub Session);
 
 impl FromRequestParts<AppState> for ApiSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let EnrollingSession(session) = EnrollingSession::from_request_parts(parts, state).await?;
+        state.app.require_full_session(&session)?;
+        Ok(ApiSession(session))
+    }
+}
+
+/// The session of an API caller, enrolment-only ones included: only the
+/// routes such a session may use take this (reading the session, signing
+/// out, step-up, and enrolling an authenticator app or a passkey).
+pub struct EnrollingSession(pub Session);
+
+impl FromRequestParts<AppState> for EnrollingSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -151,7 +167,7 @@ impl FromRequestParts<AppState> for ApiSession {
                 .map(|c| c.value().to_owned())
                 .ok_or(AppError::Unauthenticated)?,
         };
-        Ok(ApiSession(state.app.authenticate(&token).await?))
+        Ok(EnrollingSession(state.app.authenticate(&token).await?))
     }
 }
 
@@ -167,6 +183,20 @@ impl FromRequestParts<AppState> for RequireStepUp {
         let ApiSession(session) = ApiSession::from_request_parts(parts, state).await?;
         state.app.require_step_up(&session)?;
         Ok(RequireStepUp(session))
+    }
+}
+
+/// [`RequireStepUp`] for the routes that start enrolling a factor, which an
+/// enrolment-only session may use too.
+pub struct EnrollingStepUp(pub Session);
+
+impl FromRequestParts<AppState> for EnrollingStepUp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let EnrollingSession(session) = EnrollingSession::from_request_parts(parts, state).await?;
+        state.app.require_step_up(&session)?;
+        Ok(EnrollingStepUp(session))
     }
 }
 
@@ -225,15 +255,38 @@ impl FromRequestParts<AppState> for PageSession {
     }
 }
 
-/// A signed-in page visitor; without a session, `303` to `/login`.
+/// The page an enrolment-only session is sent to from every other page.
+pub const MFA_REQUIRED_PAGE: &str = "/settings/security/mfa-required";
+
+/// A signed-in page visitor who may do everything; without a session, `303`
+/// to `/login`; with one that may only enrol a factor, `303` to the page
+/// that says so.
 pub struct SignedIn(pub Session);
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let EnrollingSignedIn(session) =
+            EnrollingSignedIn::from_request_parts(parts, state).await?;
+        match state.app.require_full_session(&session) {
+            Ok(()) => Ok(SignedIn(session)),
+            Err(_) => Err(Redirect::to(MFA_REQUIRED_PAGE).into_response()),
+        }
+    }
+}
+
+/// A signed-in page visitor, enrolment-only sessions included: the pages
+/// such a session may use (the MFA-required page, the step-up screen,
+/// adding an authenticator app).
+pub struct EnrollingSignedIn(pub Session);
+
+impl FromRequestParts<AppState> for EnrollingSignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match PageSession::from_request_parts(parts, state).await {
-            Ok(PageSession(Some(session))) => Ok(SignedIn(session)),
+            Ok(PageSession(Some(session))) => Ok(EnrollingSignedIn(session)),
             Ok(PageSession(None)) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(e.into_response()),
         }

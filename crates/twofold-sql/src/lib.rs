@@ -13,6 +13,7 @@ mod accounts;
 mod audit;
 mod challenges;
 mod maintenance;
+mod mfa_deadlines;
 mod passkeys;
 mod recovery;
 pub mod rows;
@@ -186,5 +187,6 @@ macro_rules! implement {
         $crate::recovery!($store, $tx);
         $crate::passkeys!($store, $tx);
         $crate::maintenance!($store, $tx);
+        $crate::mfa_deadlines!($store, $tx);
     };
 }

@@ -103,6 +103,7 @@ pub struct SessionRow {
     pub privileged_until: Option<i64>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub enrolment_only: bool,
 }
 
 impl TryFrom<SessionRow> for Session {
@@ -124,6 +125,7 @@ impl TryFrom<SessionRow> for Session {
             privileged_until: row.privileged_until.map(Timestamp::from),
             ip: row.ip,
             user_agent: row.user_agent,
+            enrolment_only: row.enrolment_only,
         })
     }
 }

@@ -10,7 +10,7 @@ macro_rules! select_sessions {
         concat!(
             "SELECT s.id, s.account_id, a.email AS account_email, \
              a.role AS account_role, s.aal, s.amr, s.created_at, s.last_seen_at, s.expires_at, \
-             s.remembered, s.privileged_until, s.ip, s.user_agent \
+             s.remembered, s.privileged_until, s.ip, s.user_agent, s.enrolment_only \
              FROM sessions s JOIN accounts a ON a.id = s.account_id ",
             $filter
         )
@@ -89,7 +89,7 @@ macro_rules! sessions {
                     sqlx::query(
                         "INSERT INTO sessions \
                          (id, token_hash, account_id, aal, amr, created_at, last_seen_at, expires_at, remembered, ip, \
-                         user_agent) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)",
+                         user_agent, enrolment_only) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)",
                     )
                     .bind(s.id.uuid())
                     .bind(s.token_hash.as_bytes())
@@ -101,6 +101,7 @@ macro_rules! sessions {
                     .bind(s.remembered)
                     .bind(s.ip.as_deref())
                     .bind(s.user_agent.as_deref())
+                    .bind(s.enrolment_only)
                     .execute(self.connection())
                     .await
                     .map_err(store_error)?;
@@ -158,6 +159,19 @@ macro_rules! sessions {
                         .await
                         .map_err(store_error)?
                         .rows_affected())
+                }
+
+                async fn clear_enrolment_only(&mut self, session: SessionId) -> StoreResult<bool> {
+                    Ok($crate::changed_one_row!(
+                        sqlx::query(
+                            "UPDATE sessions SET enrolment_only = $1 \
+                             WHERE id = $2 AND enrolment_only = $3",
+                        )
+                        .bind(false)
+                        .bind(session.uuid())
+                        .bind(true),
+                        self.connection()
+                    ))
                 }
 
                 async fn delete_other_sessions_below_aal(

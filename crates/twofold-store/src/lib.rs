@@ -33,6 +33,7 @@ pub mod prelude {
     pub use crate::ports::audit::{AuditReads, AuditTx};
     pub use crate::ports::challenges::{ChallengeReads, ChallengeTx};
     pub use crate::ports::maintenance::{MaintenanceReads, MaintenanceTx};
+    pub use crate::ports::mfa_deadlines::{MfaDeadlineReads, MfaDeadlineTx};
     pub use crate::ports::passkeys::{PasskeyReads, PasskeyTx};
     pub use crate::ports::recovery::{RecoveryReads, RecoveryTx};
     pub use crate::ports::sessions::{SessionReads, SessionTx};
@@ -70,6 +71,7 @@ pub trait Store:
     + RecoveryReads
     + PasskeyReads
     + MaintenanceReads
+    + MfaDeadlineReads
     + Send
     + Sync
     + 'static
@@ -101,6 +103,7 @@ pub trait Tx:
     + RecoveryTx
     + PasskeyTx
     + MaintenanceTx
+    + MfaDeadlineTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

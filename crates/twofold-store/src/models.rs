@@ -61,6 +61,9 @@ pub struct Session {
     pub privileged_until: Option<Timestamp>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The account was past its MFA deadline at sign-in: the session may
+    /// only enrol a strong factor (cleared when it does).
+    pub enrolment_only: bool,
 }
 
 /// What it takes to create a session. The token itself never reaches the
@@ -77,6 +80,8 @@ pub struct NewSession {
     pub remembered: bool,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// See [`Session::enrolment_only`].
+    pub enrolment_only: bool,
 }
 
 /// One row of the audit log.

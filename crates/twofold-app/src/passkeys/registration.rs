@@ -154,6 +154,7 @@ impl App {
                 ctx,
             )
             .await?;
+        self.factor_enrolled(&mut *tx, session).await?;
         tx.commit().await?;
         Ok(AddedPasskey {
             passkey: record,

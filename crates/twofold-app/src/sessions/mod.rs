@@ -13,6 +13,7 @@ pub use challenge::{CHALLENGE_LIFETIME, MfaProof};
 
 use serde_json::json;
 use twofold_core::audit::EventKind;
+use twofold_core::mfa_policy::MfaStanding;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::{ChallengeId, SessionToken};
 use twofold_core::{PasskeyId, SessionId, Timestamp};
@@ -52,6 +53,10 @@ pub struct IssuedSession {
     pub persistent: bool,
     /// After a sign-in with a recovery code: how many codes are left.
     pub recovery_codes_left: Option<i64>,
+    /// Two-factor authentication is required of the account and not on yet:
+    /// the deadline, while it is ahead. (Past it, the session is
+    /// `enrolment_only`.)
+    pub mfa_enrollment_due: Option<Timestamp>,
 }
 
 /// What a correct password leads to.
@@ -82,12 +87,20 @@ impl App {
         how: SignedInWith,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
-        let issued = self
-            .issue_session(&mut *tx, account, how.aal, how.amr, how.remember, ctx)
+        let standing = self.mfa_standing_at_sign_in(&mut *tx, account).await?;
+        let enrolment_only = matches!(standing, MfaStanding::Overdue { .. });
+        let mut issued = self
+            .issue_session(&mut *tx, account, &how, enrolment_only, ctx)
             .await?;
+        if let MfaStanding::Grace { due } = standing {
+            issued.mfa_enrollment_due = Some(due);
+        }
         let mut detail = json!({ "amr": issued.session.amr, "session_id": issued.session.id });
         if let Some(passkey) = how.passkey {
             detail["passkey_id"] = json!(passkey);
+        }
+        if enrolment_only {
+            detail["enrolment_only"] = json!(true);
         }
         self.audit_own(
             &mut *tx,
@@ -105,11 +118,11 @@ impl App {
         &self,
         tx: &mut dyn Tx,
         account: &Account,
-        aal: Aal,
-        amr: Vec<Amr>,
-        remember_me: bool,
+        how: &SignedInWith,
+        enrolment_only: bool,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
+        let (aal, amr, remember_me) = (how.aal, how.amr.clone(), how.remember);
         let token = SessionToken::generate().map_err(AppError::internal)?;
         let now = self.clock.now();
         let user_agent = ctx.stored_user_agent();
@@ -124,12 +137,14 @@ impl App {
             remembered: remember_me,
             ip: ctx.ip.clone(),
             user_agent,
+            enrolment_only,
         };
         tx.insert_session(&new).await?;
         Ok(IssuedSession {
             token,
             persistent: remember_me,
             recovery_codes_left: None,
+            mfa_enrollment_due: None,
             session: Session {
                 id: new.id,
                 account_id: account.id,
@@ -144,6 +159,7 @@ impl App {
                 privileged_until: None,
                 ip: new.ip,
                 user_agent: new.user_agent,
+                enrolment_only,
             },
         })
     }

@@ -192,6 +192,23 @@ pub struct UserRow {
     recovery_codes_left: u64,
     /// The latest successful sign-in (RFC 3339), from the audit log.
     last_sign_in: Option<String>,
+    /// The account's role must use two-factor authentication
+    /// (`mfa_required_roles`); with `mfa` false, it is not compliant.
+    mfa_required: bool,
+    /// Not compliant: its deadline (RFC 3339; past it, sign-in allows only
+    /// enrolling a factor). Null when compliant, or until its first sign-in
+    /// since the requirement applied starts the deadline.
+    mfa_due: Option<String>,
+}
+
+impl UserRow {
+    fn new(u: &AccountSummary, mfa: twofold_app::UserMfaRequirement) -> Self {
+        Self {
+            mfa_required: mfa.required,
+            mfa_due: mfa.due.map(|at| at.to_rfc3339()),
+            ..Self::from(u)
+        }
+    }
 }
 
 impl From<&AccountSummary> for UserRow {
@@ -206,6 +223,8 @@ impl From<&AccountSummary> for UserRow {
             passkeys: u.passkeys,
             recovery_codes_left: u.recovery_codes_left,
             last_sign_in: u.last_sign_in.map(|at| at.to_rfc3339()),
+            mfa_required: false,
+            mfa_due: None,
         }
     }
 }
@@ -258,7 +277,11 @@ pub async fn users(
         other => other?,
     };
     Ok(Json(UserPageView {
-        users: page.users.iter().map(UserRow::from).collect(),
+        users: page
+            .users
+            .iter()
+            .map(|u| UserRow::new(u, page.mfa_required_of(u.id)))
+            .collect(),
         next_cursor: page.next,
     }))
 }

@@ -10,7 +10,10 @@ use utoipa::ToSchema;
 
 use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, OptionalJson, RequireStepUp};
+use crate::extract::{
+    ApiJson, ApiPath, ApiQuery, ApiSession, Client, EnrollingSession, EnrollingStepUp,
+    OptionalJson, RequireStepUp,
+};
 use crate::state::AppState;
 
 /// An authenticator app, as its owner sees it (never its secret).
@@ -134,7 +137,7 @@ pub struct PendingView {
 )]
 pub async fn start_totp(
     State(state): State<AppState>,
-    RequireStepUp(session): RequireStepUp,
+    EnrollingStepUp(session): EnrollingStepUp,
     OptionalJson(request): OptionalJson<StartTotp>,
 ) -> Result<(StatusCode, Json<PendingView>), ApiError> {
     let pending = state
@@ -184,7 +187,7 @@ pub struct ConfirmedView {
 )]
 pub async fn confirm_totp(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    EnrollingSession(session): EnrollingSession,
     Client(ctx): Client,
     ApiPath(id): ApiPath<TotpId>,
     ApiJson(req): ApiJson<ConfirmTotp>,

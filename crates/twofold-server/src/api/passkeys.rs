@@ -18,7 +18,10 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use super::sign_in::{active_session, challenge_from};
 use super::views::RemoveOptions;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client, OptionalJson, RequireStepUp};
+use crate::extract::{
+    ApiJson, ApiPath, ApiQuery, ApiSession, Client, EnrollingSession, EnrollingStepUp,
+    OptionalJson, RequireStepUp,
+};
 use crate::state::AppState;
 
 /// A passkey, as its owner sees it.
@@ -75,7 +78,7 @@ pub struct RegistrationOptionsRequest {
 )]
 pub async fn registration_options(
     State(state): State<AppState>,
-    RequireStepUp(session): RequireStepUp,
+    EnrollingStepUp(session): EnrollingStepUp,
     OptionalJson(request): OptionalJson<RegistrationOptionsRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, options) = state
@@ -118,7 +121,7 @@ pub struct AddedView {
 )]
 pub async fn register(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    EnrollingSession(session): EnrollingSession,
     Client(ctx): Client,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<AddedView>), ApiError> {

@@ -6,14 +6,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use twofold_app::{MfaProof, Proof, SignInOutcome};
+use twofold_app::{MfaProof, MfaStanding, Proof, SignInOutcome};
 use utoipa::ToSchema;
 
 use super::sign_in::{ActiveSession, MfaRequired, active_session, challenge_from, mfa_required};
 use super::views::{SessionListItem, SessionView};
 use crate::cookies;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiSession, Client};
+use crate::extract::{ApiJson, ApiPath, ApiSession, Client, EnrollingSession};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -30,6 +30,20 @@ pub struct SignInRequest {
 #[derive(Serialize, ToSchema)]
 pub struct CurrentSession {
     session: SessionView,
+    /// Two-factor authentication is required of the account and not on yet:
+    /// the deadline (RFC 3339), or when it passed (then the session is
+    /// `enrolment_only`). Absent when nothing is required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_enrollment_due: Option<String>,
+}
+
+/// The deadline a standing names, for the API's answers.
+pub fn mfa_enrollment_due(standing: MfaStanding) -> Option<String> {
+    match standing {
+        MfaStanding::Compliant => None,
+        MfaStanding::Grace { due } => Some(due.to_rfc3339()),
+        MfaStanding::Overdue { since } => Some(since.to_rfc3339()),
+    }
 }
 
 /// Sign in with email and password.
@@ -125,10 +139,15 @@ pub async fn complete_mfa(
         (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
     )
 )]
-pub async fn current(ApiSession(session): ApiSession) -> Json<CurrentSession> {
-    Json(CurrentSession {
+pub async fn current(
+    State(state): State<AppState>,
+    EnrollingSession(session): EnrollingSession,
+) -> Result<Json<CurrentSession>, ApiError> {
+    let standing = state.app.mfa_standing(&session).await?;
+    Ok(Json(CurrentSession {
         session: SessionView::from(&session),
-    })
+        mfa_enrollment_due: mfa_enrollment_due(standing),
+    }))
 }
 
 /// Sign out: ends the caller's session.
@@ -142,7 +161,7 @@ pub async fn current(ApiSession(session): ApiSession) -> Json<CurrentSession> {
 )]
 pub async fn sign_out(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    EnrollingSession(session): EnrollingSession,
 ) -> Result<Response, ApiError> {
     state.app.sign_out(&session).await?;
     let cookie = cookies::clear_session_cookie(&state.web);
@@ -161,6 +180,7 @@ pub struct SessionList {
     responses(
         (status = 200, body = SessionList),
         (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "This session may only enrol a factor (`mfa_enrollment_required`)", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -257,7 +277,7 @@ pub struct Privileged {
 )]
 pub async fn reauth(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    EnrollingSession(session): EnrollingSession,
     Client(ctx): Client,
     ApiJson(req): ApiJson<ReauthRequest>,
 ) -> Result<Json<Privileged>, ApiError> {

@@ -28,6 +28,11 @@ pub struct ActiveSession {
     /// (generate a new sheet when few or none are).
     #[serde(skip_serializing_if = "Option::is_none")]
     recovery_codes_remaining: Option<i64>,
+    /// Two-factor authentication is required of the account and not on
+    /// yet: set it up before this time (RFC 3339). Past it, the session is
+    /// `enrolment_only` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_enrollment_due: Option<String>,
 }
 
 /// `201 {state:"active", token, session}` with the session cookie.
@@ -38,6 +43,7 @@ pub fn active_session(state: &AppState, issued: IssuedSession) -> Response {
         token: issued.token.expose().to_owned(),
         session: SessionView::from(&issued.session),
         recovery_codes_remaining: issued.recovery_codes_left,
+        mfa_enrollment_due: issued.mfa_enrollment_due.map(|t| t.to_rfc3339()),
     };
     (
         StatusCode::CREATED,

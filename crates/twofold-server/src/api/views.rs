@@ -55,6 +55,10 @@ pub struct SessionView {
     pub expires_at: String,
     /// End of the step-up window; null until the first proof.
     pub privileged_until: Option<String>,
+    /// The account is past its deadline to set up two-factor
+    /// authentication: this session may only enrol a factor (every other
+    /// route answers `403 mfa_enrollment_required`) until it does.
+    pub enrolment_only: bool,
 }
 
 impl From<&Session> for SessionView {
@@ -71,6 +75,7 @@ impl From<&Session> for SessionView {
             created_at: s.created_at.to_rfc3339(),
             expires_at: s.expires_at.to_rfc3339(),
             privileged_until: s.privileged_until.map(|t| t.to_rfc3339()),
+            enrolment_only: s.enrolment_only,
         }
     }
 }

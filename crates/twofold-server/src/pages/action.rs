@@ -11,14 +11,16 @@ use twofold_app::{AppError, RequestContext, Session};
 use super::respond::{failed, notice, see_other};
 use super::stash::{ActionForm, unreadable_form};
 use super::step_up;
-use crate::extract::{Client, PageSession};
+use crate::extract::{Client, MFA_REQUIRED_PAGE, PageSession};
 use crate::state::AppState;
 
 /// A signed-in visitor posting a page form, parsed as `F`. Posted again from
 /// the step-up screen, the fields are the ones first typed (opened from the
 /// stash). Rejections: the message page for a form that cannot be read or a
-/// stash that does not open, then `303` to `/login` without a session.
-pub struct PageAction<F> {
+/// stash that does not open, then `303` to `/login` without a session, and
+/// (unless `ENROLLING`) `303` to the MFA-required page for a session that
+/// may only enrol a factor.
+pub struct PageAction<F, const ENROLLING: bool = false> {
     pub session: Session,
     pub ctx: RequestContext,
     pub form: F,
@@ -26,7 +28,12 @@ pub struct PageAction<F> {
     replay: ActionForm,
 }
 
-impl<F: DeserializeOwned> FromRequest<AppState> for PageAction<F> {
+/// The forms that enrol a factor: enrolment-only sessions may post them.
+pub type EnrolAction<F> = PageAction<F, true>;
+
+impl<F: DeserializeOwned, const ENROLLING: bool> FromRequest<AppState>
+    for PageAction<F, ENROLLING>
+{
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
@@ -39,6 +46,9 @@ impl<F: DeserializeOwned> FromRequest<AppState> for PageAction<F> {
         let Some(session) = session else {
             return Err(see_other("/login"));
         };
+        if !ENROLLING && state.app.require_full_session(&session).is_err() {
+            return Err(see_other(MFA_REQUIRED_PAGE));
+        }
         let form = replay.decode().map_err(|_| unreadable_form())?;
         Ok(Self {
             session,
@@ -49,7 +59,7 @@ impl<F: DeserializeOwned> FromRequest<AppState> for PageAction<F> {
     }
 }
 
-impl<F> PageAction<F> {
+impl<F, const ENROLLING: bool> PageAction<F, ENROLLING> {
     /// On `ReauthRequired`, the step-up screen that posts this form again;
     /// otherwise the message page titled `title`.
     pub async fn refused(&self, state: &AppState, title: &str, e: AppError) -> Response {
@@ -63,7 +73,7 @@ impl<F> PageAction<F> {
     }
 }
 
-impl<F> PageAction<F> {
+impl<F, const ENROLLING: bool> PageAction<F, ENROLLING> {
     /// Back to the Security page showing the notice `done` when the change
     /// went through; otherwise as [`Self::refused`].
     pub async fn answer<T>(

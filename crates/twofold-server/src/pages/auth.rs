@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use twofold_app::{AppError, IssuedSession};
 
-use super::paths::HOME;
+use super::paths::{HOME, MFA_REQUIRED};
 use super::respond::{explain, render, see_other};
 use crate::cookies;
 use crate::error::ApiError;
@@ -168,9 +168,16 @@ pub async fn logout(State(state): State<AppState>, PageSession(session): PageSes
         .into_response()
 }
 
+/// The new session's cookie, then home, or the page that asks for two-factor
+/// authentication when the account must set it up.
 fn signed_in(state: &AppState, issued: &IssuedSession) -> Response {
     let cookie = cookies::session_cookie(&state.web, issued);
-    ([(header::SET_COOKIE, cookie)], see_other(HOME)).into_response()
+    let next = if issued.mfa_enrollment_due.is_some() || issued.session.enrolment_only {
+        MFA_REQUIRED
+    } else {
+        HOME
+    };
+    ([(header::SET_COOKIE, cookie)], see_other(next)).into_response()
 }
 
 /// A form body that could not be read at all (too large, wrong type).

@@ -4,6 +4,7 @@
 mod action;
 mod auth;
 mod mfa;
+mod mfa_required;
 mod passkeys;
 mod paths;
 mod pending;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(mfa::router())
+        .merge(mfa_required::router())
         .merge(security::router())
         .merge(step_up::router())
         .merge(totp::router())

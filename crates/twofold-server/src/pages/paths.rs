@@ -15,3 +15,6 @@ pub const MFA_DISABLE: &str = "/settings/security/mfa/disable";
 pub const PASSKEY_ADD: &str = "/settings/security/passkeys/add";
 pub const PASSKEY_RENAME: &str = "/settings/security/passkeys/{id}/rename";
 pub const PASSKEY_REMOVE: &str = "/settings/security/passkeys/{id}/remove";
+/// After a sign-in in the grace period, and the only page of a session past
+/// its deadline.
+pub const MFA_REQUIRED: &str = crate::extract::MFA_REQUIRED_PAGE;

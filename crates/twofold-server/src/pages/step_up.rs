@@ -17,7 +17,7 @@ use twofold_app::{AppError, Proof, Session};
 use super::paths;
 use super::respond::{explain, failed, render, see_other};
 use super::stash::{Fields, Pending, stale_page};
-use crate::extract::{Client, SignedIn};
+use crate::extract::{Client, EnrollingSignedIn};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -65,7 +65,10 @@ pub async fn screen(
 
 /// `GET /reauth`: the screen on its own. Whatever the query says, it
 /// carries no change (a link must not choose one).
-async fn page(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    EnrollingSignedIn(session): EnrollingSignedIn,
+) -> Response {
     let mut response = screen(&state, &session, None, None).await;
     *response.status_mut() = StatusCode::OK;
     response
@@ -75,7 +78,7 @@ async fn page(State(state): State<AppState>, SignedIn(session): SignedIn) -> Res
 /// sealed action, or to the Security page when there is none.
 async fn confirm(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    EnrollingSignedIn(session): EnrollingSignedIn,
     Client(ctx): Client,
     headers: HeaderMap,
     RawForm(body): RawForm,

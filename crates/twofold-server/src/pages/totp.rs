@@ -11,7 +11,7 @@ use serde::Deserialize;
 use twofold_app::{AppError, PendingTotp};
 use twofold_core::TotpId;
 
-use super::action::{NameForm, PageAction, RemoveForm};
+use super::action::{EnrolAction, NameForm, PageAction, RemoveForm};
 use super::paths;
 use super::recovery;
 use super::respond::{explain, failed, notice, render};
@@ -60,7 +60,7 @@ struct ConfirmForm {
     name: Option<String>,
 }
 
-async fn add(State(state): State<AppState>, a: PageAction<NameForm>) -> Response {
+async fn add(State(state): State<AppState>, a: EnrolAction<NameForm>) -> Response {
     match state
         .app
         .start_totp(&a.session, a.form.name.as_deref())
@@ -75,7 +75,7 @@ async fn add(State(state): State<AppState>, a: PageAction<NameForm>) -> Response
 async fn verify(
     State(state): State<AppState>,
     Path(id): Path<TotpId>,
-    a: PageAction<ConfirmForm>,
+    a: EnrolAction<ConfirmForm>,
 ) -> Response {
     let (session, form) = (&a.session, &a.form);
     match state

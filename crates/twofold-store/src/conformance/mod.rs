@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod challenges;
 mod maintenance;
+mod mfa_deadlines;
 mod passkeys;
 mod sessions;
 mod throttle;
@@ -17,6 +18,7 @@ pub use accounts::*;
 pub use audit::*;
 pub use challenges::*;
 pub use maintenance::*;
+pub use mfa_deadlines::*;
 pub use passkeys::*;
 pub use sessions::*;
 pub use throttle::*;
@@ -67,6 +69,7 @@ fn session(account: AccountId, token: &SessionToken, expires_at: Timestamp) -> N
         created_at: T0,
         expires_at,
         remembered: false,
+        enrolment_only: false,
         ip: Some("192.0.2.1".into()),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
     }
@@ -165,6 +168,7 @@ macro_rules! conformance_cases {
         $run!(the_step_up_window_and_other_sessions);
         $run!(other_sessions_below_an_assurance_level_are_deleted);
         $run!(all_sessions_of_one_account_are_deleted);
+        $run!(an_enrolment_only_session_is_cleared_once);
         $run!(the_audit_log_filters_pages_and_only_grows);
         $run!(failures_count_inside_their_window);
         $run!(a_released_attempt_no_longer_counts);
@@ -180,5 +184,7 @@ macro_rules! conformance_cases {
         $run!(passkey_ids_are_unique_and_counters_only_move_forward);
         $run!(a_ceremony_is_consumed_once_and_only_as_its_kind);
         $run!(expired_rows_are_swept_and_live_ones_stay);
+        $run!(an_mfa_deadline_is_set_once_and_never_moves);
+        $run!(one_mfa_deadline_under_concurrency);
     };
 }

@@ -196,3 +196,44 @@ pub async fn all_sessions_of_one_account_are_deleted(store: Arc<dyn Store>) {
     assert!(store.sessions_of(owner.id, T0).await.unwrap().is_empty());
     assert_eq!(store.sessions_of(bystander.id, T0).await.unwrap().len(), 1);
 }
+
+pub async fn an_enrolment_only_session_is_cleared_once(store: Arc<dyn Store>) {
+    let admin = account("olga@example.com", Role::Admin);
+    insert(&store, &admin).await.unwrap();
+    let expires = T0.plus(secs(3600));
+    let limited_token = SessionToken::generate().unwrap();
+    let limited = NewSession {
+        enrolment_only: true,
+        ..session(admin.id, &limited_token, expires)
+    };
+    let normal_token = SessionToken::generate().unwrap();
+    let normal = session(admin.id, &normal_token, expires);
+    insert_session(&store, &limited).await;
+    insert_session(&store, &normal).await;
+    assert!(
+        session_at(&store, &limited_token, T0)
+            .await
+            .unwrap()
+            .enrolment_only
+    );
+    assert!(
+        !session_at(&store, &normal_token, T0)
+            .await
+            .unwrap()
+            .enrolment_only
+    );
+    let listed = store.sessions_of(admin.id, T0).await.unwrap();
+    assert_eq!(listed.iter().filter(|s| s.enrolment_only).count(), 1);
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.clear_enrolment_only(limited.id).await.unwrap());
+    assert!(!tx.clear_enrolment_only(limited.id).await.unwrap());
+    assert!(!tx.clear_enrolment_only(normal.id).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(
+        !session_at(&store, &limited_token, T0)
+            .await
+            .unwrap()
+            .enrolment_only
+    );
+}

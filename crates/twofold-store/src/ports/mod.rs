@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod challenges;
 pub mod maintenance;
+pub mod mfa_deadlines;
 pub mod passkeys;
 pub mod recovery;
 pub mod sessions;

@@ -58,6 +58,10 @@ pub trait SessionTx: Send {
     /// many.
     async fn delete_all_sessions(&mut self, account: AccountId) -> StoreResult<u64>;
 
+    /// Lets an enrolment-only session do everything again (its account has
+    /// just enrolled a strong factor); returns whether it was enrolment-only.
+    async fn clear_enrolment_only(&mut self, session: SessionId) -> StoreResult<bool>;
+
     /// Deletes every session of `account` except `keep` that was signed in
     /// at an assurance level below `aal`; returns how many.
     async fn delete_other_sessions_below_aal(

@@ -14,6 +14,7 @@ use url::Url;
 
 use self::values::{
     boolean, duration, duration_text, idle_timeout, issuer, max_connections, parse_public_url,
+    roles, roles_text,
 };
 
 mod values;
@@ -36,7 +37,7 @@ const SETTINGS: &[(&str, &str)] = &[
 
 /// The policy's settings, whose defaults are `Policy::default()`'s (the one
 /// place they are written), as the text a file or variable would give.
-fn policy_defaults() -> [(&'static str, String); 8] {
+fn policy_defaults() -> [(&'static str, String); 10] {
     let policy = Policy::default();
     let signup = match policy.signup {
         Signup::Closed => "closed",
@@ -57,6 +58,8 @@ fn policy_defaults() -> [(&'static str, String); 8] {
             policy.remember_me_with_mfa.to_string(),
         ),
         ("audit_retention", duration_text(policy.audit_retention)),
+        ("mfa_required_roles", roles_text(&policy.mfa_required_roles)),
+        ("mfa_grace_period", duration_text(policy.mfa_grace_period)),
     ]
 }
 
@@ -234,6 +237,8 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             issuer: issuer(get("issuer"))?,
             remember_me_with_mfa: boolean("remember_me_with_mfa", get("remember_me_with_mfa"))?,
             audit_retention: duration("audit_retention", get("audit_retention"))?,
+            mfa_required_roles: roles("mfa_required_roles", get("mfa_required_roles"))?,
+            mfa_grace_period: duration("mfa_grace_period", get("mfa_grace_period"))?,
         },
         trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
@@ -271,6 +276,8 @@ mod tests {
         assert_eq!(s.policy.issuer, "twofold");
         assert!(!s.policy.remember_me_with_mfa);
         assert_eq!(s.policy.audit_retention, Duration::from_secs(400 * 86_400));
+        assert!(s.policy.mfa_required_roles.is_empty());
+        assert_eq!(s.policy.mfa_grace_period, Duration::from_secs(7 * 86_400));
         assert_eq!(s.transport, TransportLimits::default());
         assert_eq!(s.transport.header_read_timeout, Duration::from_secs(10));
         assert_eq!(s.transport.request_timeout, Duration::from_secs(30));
@@ -366,6 +373,32 @@ mod tests {
             load(None, &[], env).unwrap_err().name,
             "remember_me_with_mfa"
         );
+    }
+
+    #[test]
+    fn mfa_required_roles_and_grace_period() {
+        let env = |name: &str| match name {
+            "TWOFOLD_MFA_REQUIRED_ROLES" => Some(" owner, admin ".to_owned()),
+            "TWOFOLD_MFA_GRACE_PERIOD" => Some("3d".to_owned()),
+            _ => None,
+        };
+        let s = load(None, &[], env).unwrap();
+        assert_eq!(
+            s.policy.mfa_required_roles,
+            vec![twofold_core::Role::Owner, twofold_core::Role::Admin]
+        );
+        assert_eq!(s.policy.mfa_grace_period, Duration::from_secs(3 * 86_400));
+        for (name, bad) in [
+            ("mfa_required_roles", "owner,boss"),
+            ("mfa_required_roles", "admin,admin"),
+            ("mfa_grace_period", "soon"),
+            ("mfa_grace_period", "0s"),
+        ] {
+            let variable = format!("TWOFOLD_{}", name.to_uppercase());
+            let env = |n: &str| (n == variable).then(|| bad.to_owned());
+            let e = load(None, &[], env).unwrap_err();
+            assert_eq!(e.name, name, "{bad}");
+        }
     }
 
     #[test]

@@ -102,6 +102,34 @@ pub(super) fn duration_text(value: Duration) -> String {
         )
 }
 
+/// A comma list of roles (`owner`, `admin`, `member`), each at most once;
+/// empty for none.
+pub(super) fn roles(name: &str, text: &str) -> Result<Vec<twofold_core::Role>, SettingError> {
+    let mut roles = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let role = part.parse::<twofold_core::Role>().map_err(|_| {
+            SettingError::new(
+                name,
+                format!("unknown role {part:?}: expected a comma list of owner, admin, member"),
+            )
+        })?;
+        if roles.contains(&role) {
+            return Err(SettingError::new(name, format!("{part} is listed twice")));
+        }
+        roles.push(role);
+    }
+    Ok(roles)
+}
+
+/// The text `roles` reads back.
+pub(super) fn roles_text(roles: &[twofold_core::Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
