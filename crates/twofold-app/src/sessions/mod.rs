@@ -54,8 +54,8 @@ pub struct IssuedSession {
     /// After a sign-in with a recovery code: how many codes are left.
     pub recovery_codes_left: Option<i64>,
     /// Two-factor authentication is required of the account and not on yet:
-    /// the deadline, while it is ahead. (Past it, the session is
-    /// `enrolment_only`.)
+    /// its deadline (the session ends then), or, past it, when it passed
+    /// (the session is `enrolment_only`).
     pub mfa_enrollment_due: Option<Timestamp>,
 }
 
@@ -88,13 +88,10 @@ impl App {
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
         let standing = self.mfa_standing_at_sign_in(&mut *tx, account).await?;
-        let enrolment_only = matches!(standing, MfaStanding::Overdue { .. });
-        let mut issued = self
-            .issue_session(&mut *tx, account, &how, enrolment_only, ctx)
+        let issued = self
+            .issue_session(&mut *tx, account, &how, standing, ctx)
             .await?;
-        if let MfaStanding::Grace { due } = standing {
-            issued.mfa_enrollment_due = Some(due);
-        }
+        let enrolment_only = issued.session.enrolment_only;
         let mut detail = json!({ "amr": issued.session.amr, "session_id": issued.session.id });
         if let Some(passkey) = how.passkey {
             detail["passkey_id"] = json!(passkey);
@@ -119,12 +116,24 @@ impl App {
         tx: &mut dyn Tx,
         account: &Account,
         how: &SignedInWith,
-        enrolment_only: bool,
+        standing: MfaStanding,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
         let (aal, amr, remember_me) = (how.aal, how.amr.clone(), how.remember);
-        let token = SessionToken::generate().map_err(AppError::internal)?;
         let now = self.clock.now();
+        let mut expires_at = self.policy.sessions.expires_at(now, remember_me);
+        // In the grace period a session ends at the deadline, so the next
+        // sign-in after it meets the requirement; past it, the session may
+        // only enrol a factor.
+        let (enrolment_only, mfa_enrollment_due) = match standing {
+            MfaStanding::Compliant => (false, None),
+            MfaStanding::Grace { due } => {
+                expires_at = expires_at.min(due);
+                (false, Some(due))
+            }
+            MfaStanding::Overdue { since } => (true, Some(since)),
+        };
+        let token = SessionToken::generate().map_err(AppError::internal)?;
         let user_agent = ctx.stored_user_agent();
         let new = NewSession {
             id: SessionId::from_uuid(self.new_id()),
@@ -133,7 +142,7 @@ impl App {
             aal,
             amr,
             created_at: now,
-            expires_at: self.policy.sessions.expires_at(now, remember_me),
+            expires_at,
             remembered: remember_me,
             ip: ctx.ip.clone(),
             user_agent,
@@ -144,7 +153,7 @@ impl App {
             token,
             persistent: remember_me,
             recovery_codes_left: None,
-            mfa_enrollment_due: None,
+            mfa_enrollment_due,
             session: Session {
                 id: new.id,
                 account_id: account.id,

@@ -29,8 +29,9 @@ pub struct ActiveSession {
     #[serde(skip_serializing_if = "Option::is_none")]
     recovery_codes_remaining: Option<i64>,
     /// Two-factor authentication is required of the account and not on
-    /// yet: set it up before this time (RFC 3339). Past it, the session is
-    /// `enrolment_only` instead.
+    /// yet: set it up before this time (RFC 3339; the session ends then).
+    /// When it has passed, `session.enrolment_only` is true: the session may
+    /// only enrol a factor.
     #[serde(skip_serializing_if = "Option::is_none")]
     mfa_enrollment_due: Option<String>,
 }

@@ -11,6 +11,7 @@ mod cli;
 mod conformance;
 mod input_rules;
 mod load;
+mod mfa_required;
 mod operator;
 mod pages;
 mod pages_hardening;
