@@ -39,13 +39,12 @@ impl TestServer {
     /// A second instance behind the same public URL as `first` (as behind a
     /// load balancer), with the same clock reading.
     pub async fn start_sibling(db: &TestDb, first: &TestServer) -> Self {
-        let server = Self::launch(
-            db,
-            Policy::default(),
-            Some(first.public_url.clone()),
-            |_| {},
-        )
-        .await;
+        Self::start_sibling_with(db, first, Policy::default()).await
+    }
+
+    /// [`Self::start_sibling`] with this policy (give it `first`'s).
+    pub async fn start_sibling_with(db: &TestDb, first: &TestServer, policy: Policy) -> Self {
+        let server = Self::launch(db, policy, Some(first.public_url.clone()), |_| {}).await;
         server.clock.set(first.app.now());
         server
     }

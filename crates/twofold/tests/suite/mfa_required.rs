@@ -21,6 +21,7 @@ on_both_backends!(
     the_grace_period_then_an_enrolment_only_session,
     an_account_with_a_factor_is_compliant,
     the_pages_ask_for_a_factor_and_then_allow_only_enrolling,
+    first_sign_ins_at_once_on_two_instances_share_one_deadline,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -34,14 +35,17 @@ const DUE_ON_PAGES: &str = "2023-11-21 22:13 UTC";
 /// (not signed in yet).
 async fn instance(backend: Backend) -> (TestDb, TestServer) {
     let db = TestDb::new(backend).await;
-    let policy = Policy {
+    let server = TestServer::start_with(&db, policy()).await;
+    Guest::new(&server).create_owner(OWNER).await;
+    (db, server)
+}
+
+fn policy() -> Policy {
+    Policy {
         signup: Signup::Open,
         mfa_required_roles: vec![Role::Owner, Role::Admin],
         ..Policy::default()
-    };
-    let server = TestServer::start_with(&db, policy).await;
-    Guest::new(&server).create_owner(OWNER).await;
-    (db, server)
+    }
 }
 
 async fn sign_in(server: &TestServer, email: &str) -> Value {
@@ -329,4 +333,59 @@ async fn the_pages_ask_for_a_factor_and_then_allow_only_enrolling(backend: Backe
     assert_eq!(late.get("/settings/security").await.status, StatusCode::OK);
     let gone = late.get("/settings/security/mfa-required").await;
     assert_eq!(gone.location(), "/settings/security");
+}
+
+/// The first sign-ins of one account race on two instances whose clocks
+/// differ by an hour (so each would start another deadline): every one of
+/// them reports the single deadline stored.
+async fn first_sign_ins_at_once_on_two_instances_share_one_deadline(backend: Backend) {
+    let (db, first) = instance(backend).await;
+    let second = TestServer::start_sibling_with(&db, &first, policy()).await;
+    second.advance(Duration::from_secs(3600));
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let url = [&first, &second][i % 2].url("/api/v1/sessions");
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"email": OWNER, "password": PASSWORD});
+            let response = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            response.json::<Value>().await.unwrap()
+        }));
+    }
+    let mut dues = Vec::new();
+    for task in tasks {
+        dues.push(task.await.unwrap()["mfa_enrollment_due"].clone());
+    }
+    let stored = first
+        .app
+        .store()
+        .mfa_deadline(owner_id(&first).await)
+        .await
+        .unwrap()
+        .expect("a deadline");
+    let stored = json!(stored.to_rfc3339());
+    assert!(
+        [DUE, "2023-11-21T23:13:20Z"].contains(&stored.as_str().unwrap()),
+        "{stored}"
+    );
+    assert!(
+        dues.iter().all(|due| *due == stored),
+        "{dues:?} vs {stored}"
+    );
+}
+
+/// The owner's account id, through a fresh sign-in.
+async fn owner_id(server: &TestServer) -> twofold_core::AccountId {
+    let body = sign_in(server, OWNER).await;
+    let id: uuid::Uuid = body["session"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    twofold_core::AccountId::from_uuid(id)
 }
