@@ -9,7 +9,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use twofold_core::PasskeyId;
 
-use super::action::{NameForm, NoFields, PageAction, RemoveForm};
+use super::action::{EnrolAction, NameForm, NoFields, PageAction, RemoveForm};
 use super::paths;
 use super::recovery;
 use super::respond::{failed, message, notice, see_other};
@@ -26,13 +26,16 @@ pub fn router() -> Router<AppState> {
 /// Where the page's script continues an "Add passkey" that waited for the
 /// step-up (with the name it kept in the tab).
 const RESUME_ADD: &str = "/settings/security#add-passkey";
+const RESUME_ADD_REQUIRED: &str = "/settings/security/mfa-required#add-passkey";
 
 /// The "Add passkey" form. The page's script posts it only when the step-up
 /// window is closed (otherwise it runs the ceremony itself); the step-up
 /// screen posts it again after the proof, and the browser goes back to the
 /// Security page, whose script continues the registration.
-async fn add(State(state): State<AppState>, a: PageAction<NoFields>) -> Response {
+async fn add(State(state): State<AppState>, a: EnrolAction<NoFields>) -> Response {
     match state.app.require_step_up(&a.session) {
+        // A session that may only enrol continues on the one page it may use.
+        Ok(()) if a.session.enrolment_only => see_other(RESUME_ADD_REQUIRED),
         Ok(()) => see_other(RESUME_ADD),
         Err(e) => a.refused(&state, "Passkey not added", e).await,
     }
@@ -48,7 +51,7 @@ struct FinishForm {
     credential: String,
 }
 
-async fn finish(State(state): State<AppState>, a: PageAction<FinishForm>) -> Response {
+async fn finish(State(state): State<AppState>, a: EnrolAction<FinishForm>) -> Response {
     let Ok(credential) = serde_json::from_str(&a.form.credential) else {
         return message(
             StatusCode::BAD_REQUEST,

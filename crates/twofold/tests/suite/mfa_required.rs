@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use twofold_app::{Policy, Signup};
 use twofold_core::Role;
+use twofold_testkit::softkey::SoftKey;
 use twofold_testkit::visitor::Visitor;
 use twofold_testkit::{
     Actor, Backend, Guest, PASSWORD, TestDb, TestServer, oathtool, on_both_backends,
@@ -22,6 +23,7 @@ on_both_backends!(
     an_account_with_a_factor_is_compliant,
     the_pages_ask_for_a_factor_and_then_allow_only_enrolling,
     first_sign_ins_at_once_on_two_instances_share_one_deadline,
+    an_overdue_account_enrols_a_passkey_from_the_api_and_the_pages,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -388,4 +390,61 @@ async fn owner_id(server: &TestServer) -> twofold_core::AccountId {
         .parse()
         .unwrap();
     twofold_core::AccountId::from_uuid(id)
+}
+
+async fn an_overdue_account_enrols_a_passkey_from_the_api_and_the_pages(backend: Backend) {
+    let (_db, server) = instance(backend).await;
+    sign_in(&server, OWNER).await;
+    server.advance(8 * DAY);
+
+    // The pages: the overdue page offers a passkey too; after the password
+    // the browser continues on that page (its script runs the ceremony).
+    let browser = Visitor::new(&server);
+    let signed_in = browser.sign_in(OWNER, PASSWORD).await;
+    let html = browser.follow(&signed_in).await.html;
+    assert!(html.contains(r#"id="passkey-add""#), "{html}");
+    let screen = browser
+        .submit("/settings/security/passkeys/add", &[("name", "Laptop")])
+        .await;
+    screen.expect(StatusCode::FORBIDDEN);
+    let stash = screen.hidden_field("stash").expect("a sealed form");
+    let resumed = browser
+        .confirm(&[
+            ("return_to", "/settings/security/passkeys/add"),
+            ("stash", stash.as_str()),
+            ("reauth_password", PASSWORD),
+        ])
+        .await;
+    assert_eq!(
+        resumed.location(),
+        "/settings/security/mfa-required#add-passkey"
+    );
+
+    // The API: the registration the page's script makes.
+    let limited = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    limited
+        .get("/api/v1/sessions")
+        .await
+        .refused(StatusCode::FORBIDDEN, "mfa_enrollment_required");
+    let mut key = SoftKey::new(&server.public_url);
+    let added = limited.passkeys().enrol(&mut key, "Laptop").await;
+    assert_eq!(
+        added["recovery_codes"].as_array().map(Vec::len),
+        Some(10),
+        "{added}"
+    );
+    let current = limited
+        .get("/api/v1/sessions/current")
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(current["session"]["enrolment_only"], false, "{current}");
+    limited.get("/api/v1/sessions").await.expect(StatusCode::OK);
+    // MFA is on: the browser's password-only session ended with it.
+    assert_eq!(
+        browser
+            .get("/settings/security/mfa-required")
+            .await
+            .location(),
+        "/login"
+    );
 }
