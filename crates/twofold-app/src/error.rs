@@ -82,6 +82,10 @@ pub enum AppError {
     /// An operator reset found no factor or recovery code on the account.
     #[error("{0} has no authenticator app, passkey or recovery code: nothing to reset")]
     NothingToReset(String),
+    /// A set-password link is malformed, unknown, expired, used or replaced
+    /// (one answer for all).
+    #[error("this set-password link is invalid or has expired; ask an administrator for a new one")]
+    InvalidLink,
     /// Too many attempts; try again after the given time.
     #[error("too many attempts; try again later")]
     RateLimited { retry_after: Duration },

@@ -14,6 +14,7 @@ mod audit;
 mod challenges;
 mod maintenance;
 mod passkeys;
+mod password_links;
 mod recovery;
 pub mod rows;
 mod sessions;
@@ -126,6 +127,7 @@ pub mod macro_support {
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
     pub use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
+    pub use twofold_store::PasswordLink;
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
         Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,
@@ -186,5 +188,6 @@ macro_rules! implement {
         $crate::recovery!($store, $tx);
         $crate::passkeys!($store, $tx);
         $crate::maintenance!($store, $tx);
+        $crate::password_links!($store, $tx);
     };
 }

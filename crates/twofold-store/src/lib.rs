@@ -21,6 +21,7 @@ pub use models::{
     Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, MfaChallenge,
     NewAccount, NewSession, PasskeyRecord, Session, TotpAuthenticator,
 };
+pub use ports::password_links::PasswordLink;
 pub use ports::recovery::RecoveryStatus;
 pub use twofold_core::throttle::Failures;
 
@@ -34,6 +35,7 @@ pub mod prelude {
     pub use crate::ports::challenges::{ChallengeReads, ChallengeTx};
     pub use crate::ports::maintenance::{MaintenanceReads, MaintenanceTx};
     pub use crate::ports::passkeys::{PasskeyReads, PasskeyTx};
+    pub use crate::ports::password_links::{PasswordLinkReads, PasswordLinkTx};
     pub use crate::ports::recovery::{RecoveryReads, RecoveryTx};
     pub use crate::ports::sessions::{SessionReads, SessionTx};
     pub use crate::ports::throttle::ThrottleTx;
@@ -70,6 +72,7 @@ pub trait Store:
     + RecoveryReads
     + PasskeyReads
     + MaintenanceReads
+    + PasswordLinkReads
     + Send
     + Sync
     + 'static
@@ -101,6 +104,7 @@ pub trait Tx:
     + RecoveryTx
     + PasskeyTx
     + MaintenanceTx
+    + PasswordLinkTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

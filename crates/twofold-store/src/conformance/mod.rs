@@ -9,6 +9,7 @@ mod audit;
 mod challenges;
 mod maintenance;
 mod passkeys;
+mod password_links;
 mod sessions;
 mod throttle;
 mod totp;
@@ -18,6 +19,7 @@ pub use audit::*;
 pub use challenges::*;
 pub use maintenance::*;
 pub use passkeys::*;
+pub use password_links::*;
 pub use sessions::*;
 pub use throttle::*;
 pub use totp::*;
@@ -180,5 +182,7 @@ macro_rules! conformance_cases {
         $run!(passkey_ids_are_unique_and_counters_only_move_forward);
         $run!(a_ceremony_is_consumed_once_and_only_as_its_kind);
         $run!(expired_rows_are_swept_and_live_ones_stay);
+        $run!(a_password_link_is_found_until_it_expires_and_a_new_one_replaces_it);
+        $run!(a_password_link_is_consumed_once_under_concurrency);
     };
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod challenges;
 pub mod maintenance;
 pub mod passkeys;
+pub mod password_links;
 pub mod recovery;
 pub mod sessions;
 pub mod throttle;
