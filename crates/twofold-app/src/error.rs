@@ -71,10 +71,9 @@ pub enum AppError {
     /// The change conflicts with existing state (e.g. an email in use).
     #[error("{0}")]
     Conflict(Cow<'static, str>),
-    /// An owner named their own account for an operator reset.
-    #[error(
-        "this is your own account: turn two-factor authentication off from Settings → Security"
-    )]
+    /// An owner or admin named their own account for an operator tool (an
+    /// MFA reset, a set-password link).
+    #[error("this is your own account: change it from your own Settings → Security")]
     OwnAccount,
     /// The change would leave the instance without an owner.
     #[error("this is the last owner: make another account owner first")]

@@ -36,6 +36,15 @@ pub struct IssuedLink {
     pub expires_at: Timestamp,
 }
 
+impl IssuedLink {
+    /// The link to hand over: the set-password page of the instance at
+    /// `origin` (the public URL's origin, e.g. `https://auth.example.com`).
+    pub fn url(&self, origin: &str) -> String {
+        let origin = origin.trim_end_matches('/');
+        format!("{origin}/set-password?token={}", self.token.expose())
+    }
+}
+
 /// Who may create an account of `target` role or issue a link for an
 /// account of that role: owners for any role, admins for members only.
 fn may_manage(actor: Role, target: Role) -> AppResult<()> {
@@ -176,6 +185,22 @@ impl App {
                 None,
             )
             .await
+    }
+
+    /// The account a live link would set the password of (the set-password
+    /// page shows its email above the form); `InvalidLink` for a malformed,
+    /// unknown, expired, used or replaced link alike. Changes nothing.
+    pub async fn password_link_account(&self, token: &str) -> AppResult<Account> {
+        let token = PasswordLinkToken::parse(token).ok_or(AppError::InvalidLink)?;
+        let link = self
+            .store
+            .password_link(&token.hash(), self.clock.now())
+            .await?
+            .ok_or(AppError::InvalidLink)?;
+        self.store
+            .account_by_id(link.account_id)
+            .await?
+            .ok_or(AppError::InvalidLink)
     }
 
     /// Sets the password of the link's account (`POST /set-password`, no
