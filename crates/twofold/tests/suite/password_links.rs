@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use twofold_core::token::PasswordLinkToken;
+use twofold_testkit::browser::Browser;
 use twofold_testkit::visitor::Visitor;
 use twofold_testkit::{
     Actor, Backend, Guest, TestDb, TestServer, count, events_of_kind, on_both_backends,
@@ -24,6 +25,7 @@ on_both_backends!(
     a_link_expires_after_24_hours_and_a_new_one_replaces_the_old,
     the_reset_ends_every_session_and_keeps_the_second_factor,
     the_page_sets_the_password_without_leaking_the_link,
+    wrong_links_count_against_the_client_address,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -455,4 +457,69 @@ async fn the_plaintext_token_is_not_in_the_sqlite_database() {
         !contains(token.as_bytes()),
         "the token is stored in plain text"
     );
+}
+
+/// Wrong links count with failed passwords per client address (100 in 15
+/// minutes); once the counter is full even a good link waits, and a link
+/// that works gives its count back.
+async fn wrong_links_count_against_the_client_address(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+    let token = created(&owner, "sam@example.com", "member").await;
+    // A good link used first is not counted.
+    let spare = created(&owner, "noah@example.com", "member").await;
+    set_password(&server, &spare, NEW_PASSWORD)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    for _ in 0..100 {
+        let unknown = PasswordLinkToken::generate().unwrap();
+        set_password(&server, unknown.expose(), NEW_PASSWORD)
+            .await
+            .refused(StatusCode::BAD_REQUEST, "invalid_link");
+    }
+    let refused = set_password(&server, &token, NEW_PASSWORD).await;
+    refused.refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // Malformed tokens are answered before counting.
+    set_password(&server, "nonsense", NEW_PASSWORD)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_link");
+
+    server.advance(Duration::from_secs(15 * 60));
+    set_password(&server, &token, NEW_PASSWORD)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    Actor::sign_in(&server, "sam@example.com", NEW_PASSWORD).await;
+}
+
+/// In real Chromium: the page is served `no-referrer`, so the browser posts
+/// its form with `Origin: null`; it still goes through, and the new
+/// password signs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_sets_their_password_through_the_link_in_chromium() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let server = TestServer::start(&db).await;
+    let owner = Actor::owner(&server, OWNER).await;
+    owner.step_up().await;
+    let token = created(&owner, "sam@example.com", "member").await;
+    let link = server.url(&format!("/set-password?token={token}"));
+    Browser::run("set_password_link", async |b| {
+        b.goto(&link).await?;
+        b.wait_for_text("#account-email", "sam@example.com").await?;
+        b.submit(&[("#password", NEW_PASSWORD)], "#set-password")
+            .await?;
+        b.wait_for_text("h1", "Password set — sign in").await?;
+        b.click("#sign-in").await?;
+        b.wait_for_path("/login").await?;
+        b.submit(
+            &[("#email", "sam@example.com"), ("#password", NEW_PASSWORD)],
+            "#sign-in",
+        )
+        .await?;
+        b.wait_for_path("/settings/security").await?;
+        // The used link now explains itself.
+        b.goto(&link).await?;
+        b.wait_for_text("h1", "This link does not work").await
+    })
+    .await;
 }
