@@ -339,6 +339,27 @@ async fn the_reset_ends_every_session_and_keeps_the_second_factor(backend: Backe
         .await
         .refused(StatusCode::FORBIDDEN, "forbidden");
 
+    // A link an admin got for a member dies when the member is promoted.
+    let promoted = Actor::member(&server, "lee@example.com").await;
+    let promoted_id = account_id(&promoted).await;
+    let stale = token_of(
+        &server,
+        &admin
+            .post(&link_path(&promoted_id), json!({}))
+            .await
+            .expect(StatusCode::CREATED),
+    );
+    owner
+        .post(
+            &format!("{USERS}/{promoted_id}/role"),
+            json!({"role": "owner"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    set_password(&server, &stale, NEW_PASSWORD)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_link");
+
     set_password(&server, &token, NEW_PASSWORD)
         .await
         .expect(StatusCode::NO_CONTENT);
