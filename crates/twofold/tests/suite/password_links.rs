@@ -294,8 +294,8 @@ async fn the_reset_ends_every_session_and_keeps_the_second_factor(backend: Backe
         .post(&link_path(&unknown), json!({}))
         .await
         .refused(StatusCode::NOT_FOUND, "not_found");
-    // Sam can no longer sign in with the password alone: an owner's link
-    // after the password is forgotten.
+    // Sam forgot the password: the owner issues a link, and nothing
+    // changes until it is used.
     let token = token_of(
         &server,
         &owner
