@@ -156,7 +156,7 @@ impl App {
             .ok_or(AppError::NotFound("no such account"))
     }
 
-    async fn new_account(
+    pub(crate) async fn new_account(
         &self,
         email: Email,
         password: Option<NewPassword>,
@@ -175,7 +175,7 @@ impl App {
         })
     }
 
-    fn created(&self, new: NewAccount) -> Account {
+    pub(crate) fn created(&self, new: NewAccount) -> Account {
         Account {
             id: new.id,
             email: new.email.as_str().to_owned(),
@@ -186,7 +186,7 @@ impl App {
     }
 }
 
-fn email_taken(e: StoreError) -> AppError {
+pub(crate) fn email_taken(e: StoreError) -> AppError {
     match e {
         StoreError::Conflict => {
             AppError::Conflict("an account with this email already exists".into())

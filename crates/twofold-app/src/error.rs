@@ -77,10 +77,9 @@ pub enum AppError {
     /// The change conflicts with existing state (e.g. an email in use).
     #[error("{0}")]
     Conflict(Cow<'static, str>),
-    /// An owner named their own account for an operator reset.
-    #[error(
-        "this is your own account: turn two-factor authentication off from Settings → Security"
-    )]
+    /// An owner or admin named their own account for an operator tool (an
+    /// MFA reset, a set-password link).
+    #[error("this is your own account: change it from your own Settings → Security")]
     OwnAccount,
     /// The change would leave the instance without an owner.
     #[error("this is the last owner: make another account owner first")]
@@ -88,6 +87,10 @@ pub enum AppError {
     /// An operator reset found no factor or recovery code on the account.
     #[error("{0} has no authenticator app, passkey or recovery code: nothing to reset")]
     NothingToReset(String),
+    /// A set-password link is malformed, unknown, expired, used or replaced
+    /// (one answer for all).
+    #[error("this set-password link is invalid or has expired; ask an administrator for a new one")]
+    InvalidLink,
     /// Too many attempts; try again after the given time.
     #[error("too many attempts; try again later")]
     RateLimited { retry_after: Duration },

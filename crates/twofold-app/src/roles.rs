@@ -40,6 +40,9 @@ impl Operator {
         if tx.count_owners().await? == 0 {
             return Err(AppError::LastOwner);
         }
+        // A set-password link was issued by someone allowed to act on the
+        // old role (an admin, for a member): it does not outlive the change.
+        tx.delete_password_links(account.id).await?;
         let mut detail = json!({ "from": from.as_str(), "to": role.as_str() });
         if let Some(os_user) = os_user {
             detail["os_user"] = json!(os_user);

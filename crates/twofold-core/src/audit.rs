@@ -59,6 +59,8 @@ event_kinds! {
     PasskeyRemoved => "passkey.removed", "Passkey removed";
     PasskeyCounterRegression => "passkey.counter_regression",
         "A passkey's counter went back: possible clone, refused";
+    PasswordLinkIssued => "password.link_issued", "Set-password link issued by an administrator";
+    PasswordReset => "password.reset", "Password set through a set-password link";
 }
 
 impl EventKind {

@@ -1,5 +1,5 @@
-//! Bearer secrets (session tokens, challenge and ceremony ids): random,
-//! shown once, stored only as a hash.
+//! Bearer secrets (session tokens, challenge and ceremony ids, set-password
+//! links): random, shown once, stored only as a hash.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -104,6 +104,9 @@ secrets! {
     ChallengeId;
     /// The id of a WebAuthn ceremony in progress.
     CeremonyId;
+    /// A one-time set-password link's secret: whoever holds it may choose
+    /// the account's password once, within the link's lifetime.
+    PasswordLinkToken;
 }
 
 #[cfg(test)]
@@ -136,5 +139,7 @@ mod tests {
         assert!(!format!("{challenge:?}").contains(challenge.expose()));
         let ceremony = CeremonyId::generate().unwrap();
         assert!(!format!("{ceremony:?}").contains(ceremony.expose()));
+        let link = PasswordLinkToken::generate().unwrap();
+        assert!(!format!("{link:?}").contains(link.expose()));
     }
 }

@@ -76,6 +76,7 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
         AppError::OwnAccount => (StatusCode::CONFLICT, "own_account"),
         AppError::NothingToReset(_) => (StatusCode::CONFLICT, "nothing_to_reset"),
         AppError::LastOwner => (StatusCode::CONFLICT, "last_owner"),
+        AppError::InvalidLink => (StatusCode::BAD_REQUEST, "invalid_link"),
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -15,6 +15,7 @@ mod challenges;
 mod maintenance;
 mod mfa_deadlines;
 mod passkeys;
+mod password_links;
 mod recovery;
 pub mod rows;
 mod sessions;
@@ -127,6 +128,7 @@ pub mod macro_support {
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
     pub use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
+    pub use twofold_store::PasswordLink;
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
         Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,
@@ -188,5 +190,6 @@ macro_rules! implement {
         $crate::passkeys!($store, $tx);
         $crate::maintenance!($store, $tx);
         $crate::mfa_deadlines!($store, $tx);
+        $crate::password_links!($store, $tx);
     };
 }

@@ -21,6 +21,7 @@ pub use models::{
     Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, MfaChallenge,
     NewAccount, NewSession, PasskeyRecord, Session, TotpAuthenticator,
 };
+pub use ports::password_links::PasswordLink;
 pub use ports::recovery::RecoveryStatus;
 pub use twofold_core::throttle::Failures;
 
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use crate::ports::maintenance::{MaintenanceReads, MaintenanceTx};
     pub use crate::ports::mfa_deadlines::{MfaDeadlineReads, MfaDeadlineTx};
     pub use crate::ports::passkeys::{PasskeyReads, PasskeyTx};
+    pub use crate::ports::password_links::{PasswordLinkReads, PasswordLinkTx};
     pub use crate::ports::recovery::{RecoveryReads, RecoveryTx};
     pub use crate::ports::sessions::{SessionReads, SessionTx};
     pub use crate::ports::throttle::ThrottleTx;
@@ -72,6 +74,7 @@ pub trait Store:
     + PasskeyReads
     + MaintenanceReads
     + MfaDeadlineReads
+    + PasswordLinkReads
     + Send
     + Sync
     + 'static
@@ -104,6 +107,7 @@ pub trait Tx:
     + PasskeyTx
     + MaintenanceTx
     + MfaDeadlineTx
+    + PasswordLinkTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -97,6 +97,14 @@ pub(crate) enum UserCommand {
         #[arg(long, value_parser = ["owner", "admin", "member"])]
         role: String,
     },
+    /// Print a one-time set-password link (valid 24 hours) for an account
+    /// whose password is forgotten; its second factors stay. Needs the
+    /// database settings and the public URL only (exit 1 if there is no
+    /// such account).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]

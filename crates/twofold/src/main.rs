@@ -9,6 +9,7 @@ mod config;
 mod recover;
 mod serve;
 mod user_list;
+mod user_password;
 mod user_role;
 
 use std::process::ExitCode;
@@ -100,6 +101,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::List { json }) => user_list::list_users(&settings, json).await,
         Command::User(UserCommand::SetRole { email, role }) => {
             user_role::set_role(&settings, &email, &role).await
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            user_password::reset_password(&settings, &email).await
         }
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await

@@ -6,6 +6,7 @@ mod admin;
 mod me;
 mod mfa;
 mod passkeys;
+mod password_links;
 mod sessions;
 mod sign_in;
 mod views;
@@ -90,6 +91,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::set_user_role))
         .routes(routes!(admin::users))
         .routes(routes!(admin::user))
+        .routes(routes!(password_links::create_user))
+        .routes(routes!(password_links::issue_link))
+        .routes(routes!(password_links::set_password))
 }
 
 /// The API's OpenAPI 3 document.

@@ -11,6 +11,7 @@ mod pending;
 mod recovery;
 mod respond;
 mod security;
+mod set_password;
 mod stash;
 mod step_up;
 mod totp;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(totp::router())
         .merge(recovery::router())
         .merge(passkeys::router())
+        .merge(set_password::router())
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }

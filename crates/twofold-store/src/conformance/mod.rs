@@ -10,6 +10,7 @@ mod challenges;
 mod maintenance;
 mod mfa_deadlines;
 mod passkeys;
+mod password_links;
 mod sessions;
 mod throttle;
 mod totp;
@@ -20,6 +21,7 @@ pub use challenges::*;
 pub use maintenance::*;
 pub use mfa_deadlines::*;
 pub use passkeys::*;
+pub use password_links::*;
 pub use sessions::*;
 pub use throttle::*;
 pub use totp::*;
@@ -186,5 +188,7 @@ macro_rules! conformance_cases {
         $run!(expired_rows_are_swept_and_live_ones_stay);
         $run!(an_mfa_deadline_is_set_once_and_never_moves);
         $run!(one_mfa_deadline_under_concurrency);
+        $run!(a_password_link_is_found_until_it_expires_and_a_new_one_replaces_it);
+        $run!(a_password_link_is_consumed_once_under_concurrency);
     };
 }

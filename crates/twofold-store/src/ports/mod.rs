@@ -8,6 +8,7 @@ pub mod challenges;
 pub mod maintenance;
 pub mod mfa_deadlines;
 pub mod passkeys;
+pub mod password_links;
 pub mod recovery;
 pub mod sessions;
 pub mod throttle;

@@ -531,3 +531,84 @@ async fn user_set_role_changes_a_role_and_keeps_the_last_owner(backend: Backend)
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(bad.stdout.is_empty());
 }
+
+on_both_backends!(user_reset_password_prints_a_link_that_sets_the_password_once);
+
+/// `twofold user reset-password` with the database URL and public URL alone
+/// (no key), off the async workers so the in-process server keeps answering.
+async fn reset_password(db: &TestDb, server: &TestServer, email: &str) -> Output {
+    let (url, public_url, email) = (db.url.clone(), server.public_url.clone(), email.to_owned());
+    tokio::task::spawn_blocking(move || {
+        twofold(
+            &["user", "reset-password", "--email", &email],
+            &[
+                ("TWOFOLD_DATABASE_URL", &url),
+                ("TWOFOLD_PUBLIC_URL", &public_url),
+                ("USER", "operator"),
+            ],
+            None,
+        )
+    })
+    .await
+    .unwrap()
+}
+
+async fn user_reset_password_prints_a_link_that_sets_the_password_once(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, "mia@example.com").await;
+    member.totp().enrol(None).await;
+
+    let out = reset_password(&db, &server, "MIA@example.com").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let prefix = format!("{}/set-password?token=", server.public_url);
+    let token = stdout
+        .trim_end()
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(stderr(&out).contains("mia@example.com"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("valid until"), "{}", stderr(&out));
+    // Nothing changes until the link is used.
+    member.get("/api/v1/me").await.expect(StatusCode::OK);
+
+    let new_password = "plum garnet orbit quay";
+    let set = json!({"token": token, "password": new_password});
+    Guest::new(&server)
+        .post("/api/v1/password/set", set.clone())
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    Guest::new(&server)
+        .post("/api/v1/password/set", set)
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_link");
+    member
+        .get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    // The authenticator app stays: the new password leads to the second step.
+    let step = Guest::new(&server)
+        .sign_in("mia@example.com", new_password)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(step["state"], "mfa_required", "{step}");
+
+    let owner = Actor::sign_in(&server, "owner@example.com", PASSWORD).await;
+    let events = owner
+        .get("/api/v1/admin/events?kind=password.link_issued")
+        .await
+        .expect(StatusCode::OK);
+    let issued = events_of_kind(&events, "password.link_issued");
+    assert_eq!(issued.len(), 1, "{events}");
+    assert_eq!(issued[0]["actor"]["kind"], "cli");
+    assert_eq!(issued[0]["detail"]["os_user"], "operator");
+    assert!(!events.to_string().contains(token));
+
+    let unknown = reset_password(&db, &server, "nobody@example.com").await;
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(unknown.stdout.is_empty());
+    assert!(
+        stderr(&unknown).contains("no account"),
+        "{}",
+        stderr(&unknown)
+    );
+}

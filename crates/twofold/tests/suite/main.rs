@@ -16,6 +16,7 @@ mod operator;
 mod pages;
 mod pages_hardening;
 mod passkeys;
+mod password_links;
 mod recovery;
 mod security;
 mod sessions_hardening;
