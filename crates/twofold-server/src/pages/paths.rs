@@ -15,3 +15,13 @@ pub const MFA_DISABLE: &str = "/settings/security/mfa/disable";
 pub const PASSKEY_ADD: &str = "/settings/security/passkeys/add";
 pub const PASSKEY_RENAME: &str = "/settings/security/passkeys/{id}/rename";
 pub const PASSKEY_REMOVE: &str = "/settings/security/passkeys/{id}/remove";
+/// Administration → Users.
+pub const ADMIN_USERS: &str = "/admin/users";
+pub const ADMIN_USER: &str = "/admin/users/{id}";
+pub const ADMIN_USER_MFA_DISABLE: &str = "/admin/users/{id}/mfa/disable";
+pub const ADMIN_USER_ROLE: &str = "/admin/users/{id}/role";
+
+/// One user's page, in its canonical spelling.
+pub fn admin_user(id: twofold_core::AccountId) -> String {
+    ADMIN_USER.replace("{id}", &id.uuid().hyphenated().to_string())
+}
