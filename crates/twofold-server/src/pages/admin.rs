@@ -68,6 +68,8 @@ struct ListQuery {
     role: Option<String>,
     mfa: Option<String>,
     cursor: Option<String>,
+    /// Page size (1–200, default 50): not on the form, kept by "Next page".
+    limit: Option<String>,
 }
 
 /// A query the page cannot read: the message page, `400`.
@@ -91,6 +93,16 @@ fn parse_mfa(text: Option<&str>) -> Result<Option<bool>, Response> {
         "on" => Ok(Some(true)),
         "off" => Ok(Some(false)),
         _ => Err(bad_query("The two-factor filter must be any, on or off.")),
+    }
+}
+
+fn parse_limit(text: Option<&str>) -> Result<Option<u32>, Response> {
+    match text.unwrap_or_default() {
+        "" => Ok(None),
+        other => other
+            .parse()
+            .map(Some)
+            .map_err(|_| bad_query("The page size must be a number.")),
     }
 }
 
@@ -125,13 +137,14 @@ async fn list_page(
     let role = parse_role(query.role.as_deref())?;
     let mfa = parse_mfa(query.mfa.as_deref())?;
     let after = parse_cursor(query.cursor.as_deref())?;
+    let limit = parse_limit(query.limit.as_deref())?;
     let q = query.q.unwrap_or_default();
     let users_query = UserQuery {
         search: Some(q.clone()),
         role,
         mfa,
         after,
-        limit: None,
+        limit,
     };
     let page = match state.app.list_users(session, &users_query).await {
         Ok(page) => page,
@@ -146,13 +159,16 @@ async fn list_page(
         Some(false) => "off",
     };
     let next = page.next.map(|cursor| {
-        let query = url::form_urlencoded::Serializer::new(String::new())
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("q", &q)
             .append_pair("role", role)
-            .append_pair("mfa", mfa)
-            .append_pair("cursor", &cursor.uuid().hyphenated().to_string())
-            .finish();
-        format!("{}?{query}", paths::ADMIN_USERS)
+            .append_pair("mfa", mfa);
+        if let Some(limit) = limit {
+            query.append_pair("limit", &limit.to_string());
+        }
+        query.append_pair("cursor", &cursor.uuid().hyphenated().to_string());
+        format!("{}?{}", paths::ADMIN_USERS, query.finish())
     });
     Ok(UsersPage {
         viewer: session.account_email.clone(),

@@ -98,8 +98,8 @@ impl PendingChange {
             Self::AddPasskey => "add a passkey",
             Self::RenamePasskey(_) => "rename a passkey",
             Self::RemovePasskey(_) => "remove a passkey",
-            Self::ResetUserMfa(_) => "turn off another user's two-factor authentication",
-            Self::SetUserRole(_) => "change another user's role",
+            Self::ResetUserMfa(_) => "turn off two-factor authentication for another user",
+            Self::SetUserRole(_) => "change the role of another user",
         }
     }
 }
