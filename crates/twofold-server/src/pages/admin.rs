@@ -77,41 +77,41 @@ fn bad_query(detail: &str) -> Response {
     message(StatusCode::BAD_REQUEST, "Bad search", detail)
 }
 
-fn parse_role(text: Option<&str>) -> Result<Option<Role>, Response> {
+fn parse_role(text: Option<&str>) -> Result<Option<Role>, &'static str> {
     match text.unwrap_or_default() {
         "" | "any" => Ok(None),
         other => other
             .parse()
             .map(Some)
-            .map_err(|_| bad_query("The role must be any, owner, admin or member.")),
+            .map_err(|_| "The role must be any, owner, admin or member."),
     }
 }
 
-fn parse_mfa(text: Option<&str>) -> Result<Option<bool>, Response> {
+fn parse_mfa(text: Option<&str>) -> Result<Option<bool>, &'static str> {
     match text.unwrap_or_default() {
         "" | "any" => Ok(None),
         "on" => Ok(Some(true)),
         "off" => Ok(Some(false)),
-        _ => Err(bad_query("The two-factor filter must be any, on or off.")),
+        _ => Err("The two-factor filter must be any, on or off."),
     }
 }
 
-fn parse_limit(text: Option<&str>) -> Result<Option<u32>, Response> {
+fn parse_limit(text: Option<&str>) -> Result<Option<u32>, &'static str> {
     match text.unwrap_or_default() {
         "" => Ok(None),
         other => other
             .parse()
             .map(Some)
-            .map_err(|_| bad_query("The page size must be a number.")),
+            .map_err(|_| "The page size must be a number."),
     }
 }
 
-fn parse_cursor(text: Option<&str>) -> Result<Option<AccountId>, Response> {
+fn parse_cursor(text: Option<&str>) -> Result<Option<AccountId>, &'static str> {
     match text.unwrap_or_default() {
         "" => Ok(None),
         other => Uuid::try_parse(other)
             .map(|id| Some(AccountId::from_uuid(id)))
-            .map_err(|_| bad_query("That page link is not valid. Start the search again.")),
+            .map_err(|_| "That page link is not valid. Start the search again."),
     }
 }
 
@@ -134,10 +134,10 @@ async fn list_page(
     session: &Session,
     query: ListQuery,
 ) -> Result<UsersPage, Response> {
-    let role = parse_role(query.role.as_deref())?;
-    let mfa = parse_mfa(query.mfa.as_deref())?;
-    let after = parse_cursor(query.cursor.as_deref())?;
-    let limit = parse_limit(query.limit.as_deref())?;
+    let role = parse_role(query.role.as_deref()).map_err(bad_query)?;
+    let mfa = parse_mfa(query.mfa.as_deref()).map_err(bad_query)?;
+    let after = parse_cursor(query.cursor.as_deref()).map_err(bad_query)?;
+    let limit = parse_limit(query.limit.as_deref()).map_err(bad_query)?;
     let q = query.q.unwrap_or_default();
     let users_query = UserQuery {
         search: Some(q.clone()),
