@@ -1,7 +1,9 @@
-//! The pages a person uses: setup, sign-in, Settings → Security. Server-side
-//! rendered (askama), plain forms, no inline script (the CSP forbids it).
+//! The pages a person uses: setup, sign-in, Settings → Security,
+//! Administration → Users. Server-side rendered (askama), plain forms, no
+//! inline script (the CSP forbids it).
 
 mod action;
+mod admin;
 mod auth;
 mod mfa;
 mod mfa_required;
@@ -35,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(recovery::router())
         .merge(passkeys::router())
         .merge(set_password::router())
+        .merge(admin::router())
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }

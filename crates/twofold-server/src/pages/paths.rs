@@ -18,3 +18,13 @@ pub const PASSKEY_REMOVE: &str = "/settings/security/passkeys/{id}/remove";
 /// After a sign-in in the grace period, and the only page of a session past
 /// its deadline.
 pub const MFA_REQUIRED: &str = crate::extract::MFA_REQUIRED_PAGE;
+/// Administration → Users.
+pub const ADMIN_USERS: &str = "/admin/users";
+pub const ADMIN_USER: &str = "/admin/users/{id}";
+pub const ADMIN_USER_MFA_DISABLE: &str = "/admin/users/{id}/mfa/disable";
+pub const ADMIN_USER_ROLE: &str = "/admin/users/{id}/role";
+
+/// One user's page, in its canonical spelling.
+pub fn admin_user(id: twofold_core::AccountId) -> String {
+    ADMIN_USER.replace("{id}", &id.uuid().hyphenated().to_string())
+}

@@ -3,7 +3,7 @@
 //! `..` segments, percent-encoding, a UUID in another spelling) is not one
 //! of them. The paths are the ones the page modules route (`paths`).
 
-use twofold_core::{PasskeyId, TotpId};
+use twofold_core::{AccountId, PasskeyId, TotpId};
 use uuid::Uuid;
 
 use super::paths;
@@ -20,11 +20,15 @@ pub enum PendingChange {
     AddPasskey,
     RenamePasskey(PasskeyId),
     RemovePasskey(PasskeyId),
+    /// An owner's "Disable MFA" for another user (the path names the user,
+    /// so a form sealed for one user is not posted to another's).
+    ResetUserMfa(AccountId),
+    SetUserRole(AccountId),
 }
 
 /// Every change, built from the id its path carries (ignored by the changes
 /// whose path has none).
-const ALL: [fn(Uuid) -> PendingChange; 9] = [
+const ALL: [fn(Uuid) -> PendingChange; 11] = [
     |_| PendingChange::ChangePassword,
     |_| PendingChange::AddTotp,
     |id| PendingChange::RenameTotp(TotpId::from_uuid(id)),
@@ -34,6 +38,8 @@ const ALL: [fn(Uuid) -> PendingChange; 9] = [
     |_| PendingChange::AddPasskey,
     |id| PendingChange::RenamePasskey(PasskeyId::from_uuid(id)),
     |id| PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
+    |id| PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
+    |id| PendingChange::SetUserRole(AccountId::from_uuid(id)),
 ];
 
 impl PendingChange {
@@ -66,6 +72,8 @@ impl PendingChange {
             Self::AddPasskey => paths::PASSKEY_ADD,
             Self::RenamePasskey(_) => paths::PASSKEY_RENAME,
             Self::RemovePasskey(_) => paths::PASSKEY_REMOVE,
+            Self::ResetUserMfa(_) => paths::ADMIN_USER_MFA_DISABLE,
+            Self::SetUserRole(_) => paths::ADMIN_USER_ROLE,
         }
     }
 
@@ -73,6 +81,7 @@ impl PendingChange {
         match self {
             Self::RenameTotp(id) | Self::RemoveTotp(id) => Some(id.uuid()),
             Self::RenamePasskey(id) | Self::RemovePasskey(id) => Some(id.uuid()),
+            Self::ResetUserMfa(id) | Self::SetUserRole(id) => Some(id.uuid()),
             _ => None,
         }
     }
@@ -89,6 +98,8 @@ impl PendingChange {
             Self::AddPasskey => "add a passkey",
             Self::RenamePasskey(_) => "rename a passkey",
             Self::RemovePasskey(_) => "remove a passkey",
+            Self::ResetUserMfa(_) => "turn off two-factor authentication for another user",
+            Self::SetUserRole(_) => "change the role of another user",
         }
     }
 }
@@ -133,6 +144,8 @@ mod tests {
             PendingChange::AddPasskey,
             PendingChange::RenamePasskey(PasskeyId::from_uuid(id)),
             PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
+            PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
+            PendingChange::SetUserRole(AccountId::from_uuid(id)),
         ] {
             assert_eq!(PendingChange::from_path(&change.path()), Some(change));
         }
@@ -166,6 +179,10 @@ mod tests {
             "/settings/security/totp/{0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c}/remove",
             "/settings/security/totp/not-a-uuid/remove",
             "/settings/security/totp/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/verify",
+            "/admin/users",
+            "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c",
+            "/admin/users/0B7C5A4E-3F1D-4C8E-9A2B-6D5E4F3A2B1C/role",
+            "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/mfa/disable/",
         ] {
             assert_eq!(PendingChange::from_path(bad), None, "{bad}");
         }

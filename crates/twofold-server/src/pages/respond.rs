@@ -98,5 +98,11 @@ pub fn see_other(path: &str) -> Response {
 
 /// Back to the Security page, showing the notice `key`.
 pub fn notice(key: &str) -> Response {
-    see_other(&format!("{}?notice={key}", paths::SECURITY))
+    notice_at(paths::SECURITY, key)
+}
+
+/// Back to the page at `path`, showing its notice `key` (a key of the
+/// page's own fixed set: the page writes the text, never the query).
+pub fn notice_at(path: &str, key: &str) -> Response {
+    see_other(&format!("{path}?notice={key}"))
 }

@@ -333,6 +333,32 @@ mod tests {
     }
 
     #[test]
+    fn a_stash_for_one_user_does_not_open_for_another() {
+        let (a, b) = (
+            twofold_core::AccountId::from_uuid(uuid::Uuid::from_u128(1)),
+            twofold_core::AccountId::from_uuid(uuid::Uuid::from_u128(2)),
+        );
+        let mine = key("session-a");
+        let fields = Fields::parse(b"confirm=true");
+        let sealed = mine
+            .seal(
+                PendingChange::ResetUserMfa(a),
+                fields.clone(),
+                NOW.plus(LIFETIME),
+            )
+            .unwrap();
+        assert_eq!(
+            mine.open(PendingChange::ResetUserMfa(a), &sealed, NOW),
+            Some(fields)
+        );
+        assert_eq!(
+            mine.open(PendingChange::ResetUserMfa(b), &sealed, NOW),
+            None
+        );
+        assert_eq!(mine.open(PendingChange::SetUserRole(a), &sealed, NOW), None);
+    }
+
+    #[test]
     fn the_step_up_form_is_not_stashed() {
         let fields = Fields::parse(
             b"current_password=a&new_password=b&reauth_password=c&return_to=x&stash=y&username=u",

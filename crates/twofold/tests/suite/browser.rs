@@ -478,3 +478,59 @@ async fn passkey_resume_flow(b: &Browser, server: &TestServer) -> Step<()> {
     }
     Ok(())
 }
+
+/// Administration → Users: the owner finds a locked-out member, turns off
+/// their two-factor authentication after the step-up, and the member's
+/// password alone signs them in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_disables_a_members_mfa_from_the_users_page() {
+    const MEMBER: &str = "zoe@example.com";
+    let (_db, server) = crate::open_instance(Backend::Sqlite).await;
+    let member = twofold_testkit::Actor::member(&server, MEMBER).await;
+    member.totp().enrol("Lost phone").await;
+
+    Browser::run("admin_disables_mfa", async |b| {
+        b.goto(&server.url("/login")).await?;
+        enter_password(b, PASSWORD).await?;
+        b.wait_for_path("/settings/security").await?;
+        b.click("#admin-users").await?;
+        b.wait_for_path("/admin/users").await?;
+        // Before the search the owner's row comes first; after it, only hers.
+        b.wait_for_text("#user-list .user .email a", OWNER).await?;
+        b.fill("#q", "zoe").await?;
+        b.click("#search").await?;
+        b.wait_for_text("#user-list .user .email a", MEMBER).await?;
+        b.click("#user-list .user .email a").await?;
+        b.wait_for_text("#account-email", MEMBER).await?;
+        b.wait_for_text("#factor-list .factor .name", "Lost phone")
+            .await?;
+
+        b.click("#confirm-disable").await?;
+        b.click("#disable-mfa-button").await?;
+        b.wait_for_text(
+            "#pending-change strong",
+            "turn off two-factor authentication for another user",
+        )
+        .await?;
+        prove(b, PASSWORD).await?;
+        b.wait_for_text(
+            "#notice",
+            "Two-factor authentication turned off for zoe@example.com: removed 1 authenticator app, 0 passkeys, 10 recovery codes; 1 session ended.",
+        )
+        .await?;
+        b.wait_for_text("#mfa-status", "Off").await?;
+
+        // Her password alone signs her in: a session, not `mfa_required`.
+        let reply = twofold_testkit::Guest::new(&server)
+            .sign_in(MEMBER, PASSWORD)
+            .await;
+        if reply.status != reqwest::StatusCode::CREATED || !reply.body["token"].is_string() {
+            return Err(format!(
+                "the member's sign-in: {} {}",
+                reply.status, reply.body
+            ));
+        }
+        Ok(())
+    })
+    .await;
+}
