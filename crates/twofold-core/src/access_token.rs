@@ -62,7 +62,9 @@ impl AccessToken {
     pub fn parse(text: &str) -> Result<Self, MalformedAccessToken> {
         let shaped = text.len() == TOKEN_CHARS
             && text.starts_with(PREFIX)
-            && text[PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric());
+            && text[PREFIX.len()..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric());
         if !shaped {
             return Err(MalformedAccessToken);
         }
@@ -218,7 +220,10 @@ mod tests {
         assert!(text.starts_with("tfp_"));
         assert!(text[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
         let key = ServerKey::generate().unwrap();
-        assert_eq!(AccessToken::parse(text).unwrap().hash(&key), token.hash(&key));
+        assert_eq!(
+            AccessToken::parse(text).unwrap().hash(&key),
+            token.hash(&key)
+        );
         assert_eq!(token.display_prefix(), &text[..10]);
         assert!(!format!("{token:?}").contains(&text[4..]));
     }
@@ -231,7 +236,11 @@ mod tests {
             let mut bytes = text.as_bytes().to_vec();
             bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
             let typo = String::from_utf8(bytes).unwrap();
-            assert_eq!(AccessToken::parse(&typo).err(), Some(MalformedAccessToken), "{i}");
+            assert_eq!(
+                AccessToken::parse(&typo).err(),
+                Some(MalformedAccessToken),
+                "{i}"
+            );
         }
     }
 
@@ -254,7 +263,10 @@ mod tests {
     #[test]
     fn the_keyed_hash_depends_on_the_server_key() {
         let token = AccessToken::generate().unwrap();
-        let (a, b) = (ServerKey::generate().unwrap(), ServerKey::generate().unwrap());
+        let (a, b) = (
+            ServerKey::generate().unwrap(),
+            ServerKey::generate().unwrap(),
+        );
         assert_ne!(token.hash(&a), token.hash(&b));
         assert_ne!(token.hash(&a), AccessToken::generate().unwrap().hash(&a));
     }

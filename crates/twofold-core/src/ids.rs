@@ -52,6 +52,8 @@ uuid_ids! {
     PasskeyId;
     /// An audit event.
     EventId;
+    /// A personal access token (its public id, never the token).
+    AccessTokenId;
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! with none of the higher-ranked bounds a generic `impl<D: Dialect>` would
 //! need on every bound type and row. A backend calls [`implement!`] once.
 
+mod access_tokens;
 mod accounts;
 mod audit;
 mod challenges;
@@ -125,12 +126,14 @@ pub mod macro_support {
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
-    pub use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
+    pub use twofold_core::{
+        AccessTokenId, AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId,
+    };
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
-        Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,
-        MfaChallenge, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session, StoreResult,
-        TotpAuthenticator,
+        AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary, AuditEvent,
+        Ceremony, EventQuery, Failures, MfaChallenge, NewAccessToken, NewAccount, NewSession,
+        PasskeyRecord, RecoveryStatus, Session, StoreResult, TotpAuthenticator,
     };
     pub use uuid::Uuid;
 
@@ -186,5 +189,6 @@ macro_rules! implement {
         $crate::recovery!($store, $tx);
         $crate::passkeys!($store, $tx);
         $crate::maintenance!($store, $tx);
+        $crate::access_tokens!($store, $tx);
     };
 }

@@ -18,8 +18,9 @@ pub mod tx_guard;
 use async_trait::async_trait;
 
 pub use models::{
-    Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, MfaChallenge,
-    NewAccount, NewSession, PasskeyRecord, Session, TotpAuthenticator,
+    AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary, AuditEvent,
+    Ceremony, EventQuery, MfaChallenge, NewAccessToken, NewAccount, NewSession, PasskeyRecord,
+    Session, TotpAuthenticator,
 };
 pub use ports::recovery::RecoveryStatus;
 pub use twofold_core::throttle::Failures;
@@ -29,6 +30,7 @@ use prelude::*;
 /// Every port trait, so a caller writes `use twofold_store::prelude::*;` and
 /// can call any method of a [`Store`] or a [`Tx`].
 pub mod prelude {
+    pub use crate::ports::access_tokens::{AccessTokenReads, AccessTokenTx};
     pub use crate::ports::accounts::{AccountReads, AccountTx};
     pub use crate::ports::audit::{AuditReads, AuditTx};
     pub use crate::ports::challenges::{ChallengeReads, ChallengeTx};
@@ -70,6 +72,7 @@ pub trait Store:
     + RecoveryReads
     + PasskeyReads
     + MaintenanceReads
+    + AccessTokenReads
     + Send
     + Sync
     + 'static
@@ -101,6 +104,7 @@ pub trait Tx:
     + RecoveryTx
     + PasskeyTx
     + MaintenanceTx
+    + AccessTokenTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -4,6 +4,7 @@
 //! aggregate, as the ports are; the helpers they share live here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_tokens;
 mod accounts;
 mod audit;
 mod challenges;
@@ -13,6 +14,7 @@ mod sessions;
 mod throttle;
 mod totp;
 
+pub use access_tokens::*;
 pub use accounts::*;
 pub use audit::*;
 pub use challenges::*;
@@ -180,5 +182,8 @@ macro_rules! conformance_cases {
         $run!(passkey_ids_are_unique_and_counters_only_move_forward);
         $run!(a_ceremony_is_consumed_once_and_only_as_its_kind);
         $run!(expired_rows_are_swept_and_live_ones_stay);
+        $run!(access_tokens_are_found_by_keyed_hash_until_they_expire);
+        $run!(an_access_token_use_is_recorded_once_per_look);
+        $run!(access_tokens_are_revoked_only_by_their_account);
     };
 }

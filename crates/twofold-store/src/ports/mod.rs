@@ -2,6 +2,7 @@
 //! store) and its transaction methods. [`crate::Store`] and [`crate::Tx`]
 //! gather them; `crate::prelude` brings them all into scope.
 
+pub mod access_tokens;
 pub mod accounts;
 pub mod audit;
 pub mod challenges;
