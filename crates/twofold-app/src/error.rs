@@ -63,6 +63,13 @@ pub enum AppError {
     /// No valid session or token.
     #[error("sign in first")]
     Unauthenticated,
+    /// A personal access token reached a route only a signed-in person may
+    /// use (security changes, tokens themselves): tokens never step up.
+    #[error("personal access tokens cannot be used here: sign in instead")]
+    TokenNotAllowed,
+    /// The access token lacks the scope this request needs.
+    #[error("this token lacks the {0} scope")]
+    InsufficientScope(&'static str),
     /// Signed in, but not allowed to do this.
     #[error("{0}")]
     Forbidden(&'static str),

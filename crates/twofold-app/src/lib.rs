@@ -3,6 +3,7 @@
 //! commits its change in one transaction; the web pages, the JSON API and
 //! the CLI all call these, so every rule lives in one place.
 
+mod access_tokens;
 mod accounts;
 mod audit;
 mod error;
@@ -31,6 +32,7 @@ use twofold_core::session::SessionLifetimes;
 use twofold_store::Store;
 use uuid::ContextV7;
 
+pub use access_tokens::{AccessTokenRequest, CreatedAccessToken, MAX_TOKENS_PER_ACCOUNT, is_token};
 pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
@@ -46,7 +48,8 @@ pub use totp::{ConfirmedTotp, PendingTotp};
 /// The records the use cases return: callers name them from here, not from
 /// the store.
 pub use twofold_store::{
-    Account, AccountSummary, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
+    AccessTokenRecord, Account, AccountSummary, AuditEvent, PasskeyRecord, RecoveryStatus, Session,
+    TotpAuthenticator,
 };
 pub use users::{DETAIL_EVENTS, UserDetail, UserPage, UserQuery};
 
@@ -84,6 +87,8 @@ pub struct Policy {
     pub remember_me_with_mfa: bool,
     /// How long audit events are kept; the sweep deletes older ones.
     pub audit_retention: Duration,
+    /// The longest lifetime a personal access token may be given.
+    pub token_max_lifetime: Duration,
 }
 
 /// The settings' defaults: the binary's configuration takes them from here.
@@ -100,6 +105,7 @@ impl Default for Policy {
             issuer: "twofold".to_owned(),
             remember_me_with_mfa: false,
             audit_retention: Duration::from_secs(400 * 86_400),
+            token_max_lifetime: Duration::from_secs(365 * 86_400),
         }
     }
 }

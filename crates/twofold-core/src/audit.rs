@@ -59,6 +59,10 @@ event_kinds! {
     PasskeyRemoved => "passkey.removed", "Passkey removed";
     PasskeyCounterRegression => "passkey.counter_regression",
         "A passkey's counter went back: possible clone, refused";
+    TokenCreated => "token.created", "Personal access token created";
+    TokenRevoked => "token.revoked", "Personal access token revoked";
+    TokenUsedFromNewAddress => "token.used_from_new_address",
+        "Personal access token used from a new address";
 }
 
 impl EventKind {

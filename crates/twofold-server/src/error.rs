@@ -70,6 +70,8 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
         AppError::ReauthRequired => (StatusCode::FORBIDDEN, "reauth_required"),
         AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::TokenNotAllowed => (StatusCode::FORBIDDEN, "token_not_allowed"),
+        AppError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::OwnAccount => (StatusCode::CONFLICT, "own_account"),

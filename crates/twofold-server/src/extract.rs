@@ -13,6 +13,7 @@ use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
+use twofold_core::access_token::{Scope, is_access_token};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
@@ -130,28 +131,65 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// The session of an API caller. When an `Authorization` header is present
-/// it alone decides (an invalid one is 401 even beside a valid cookie);
-/// otherwise the session cookie does.
+/// The credential an API caller presents. When an `Authorization` header is
+/// present it alone decides (an invalid one is 401 even beside a valid
+/// cookie); otherwise the session cookie does.
+fn credential(parts: &Parts, state: &AppState) -> Result<String, AppError> {
+    match parts.headers.get(header::AUTHORIZATION) {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .ok_or(AppError::Unauthenticated),
+        None => CookieJar::from_headers(&parts.headers)
+            .get(state.web.session_cookie())
+            .map(|c| c.value().to_owned())
+            .ok_or(AppError::Unauthenticated),
+    }
+}
+
+/// The session of an API caller signed in as a person: every route that
+/// changes security takes this one. A personal access token is refused
+/// here (`403 token_not_allowed`) before any database work.
 pub struct ApiSession(pub Session);
 
 impl FromRequestParts<AppState> for ApiSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = match parts.headers.get(header::AUTHORIZATION) {
-            Some(value) => value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(|t| t.trim().to_owned())
-                .ok_or(AppError::Unauthenticated)?,
-            None => CookieJar::from_headers(&parts.headers)
-                .get(state.web.session_cookie())
-                .map(|c| c.value().to_owned())
-                .ok_or(AppError::Unauthenticated)?,
-        };
+        let token = credential(parts, state)?;
+        if is_access_token(&token) {
+            return Err(AppError::TokenNotAllowed.into());
+        }
         Ok(ApiSession(state.app.authenticate(&token).await?))
+    }
+}
+
+/// A session or a personal access token: the few routes tokens may use
+/// take this. A token needs the `read` scope for `GET` and `HEAD` and the
+/// `write` scope for anything else.
+pub struct ApiCaller(pub Session);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = credential(parts, state)?;
+        if !is_access_token(&token) {
+            return Ok(ApiCaller(state.app.authenticate(&token).await?));
+        }
+        let needs = if parts.method.is_safe() {
+            Scope::Read
+        } else {
+            Scope::Write
+        };
+        let Ok(Client(ctx)) = Client::from_request_parts(parts, state).await;
+        let session = state
+            .app
+            .authenticate_access_token(&token, needs, &ctx)
+            .await?;
+        Ok(ApiCaller(session))
     }
 }
 

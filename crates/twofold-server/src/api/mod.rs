@@ -8,6 +8,7 @@ mod mfa;
 mod passkeys;
 mod sessions;
 mod sign_in;
+mod tokens;
 mod views;
 
 use std::sync::Arc;
@@ -90,6 +91,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::set_user_role))
         .routes(routes!(admin::users))
         .routes(routes!(admin::user))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(tokens::revoke_of_user))
 }
 
 /// The API's OpenAPI 3 document.

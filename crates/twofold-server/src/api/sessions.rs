@@ -13,7 +13,7 @@ use super::sign_in::{ActiveSession, MfaRequired, active_session, challenge_from,
 use super::views::{SessionListItem, SessionView};
 use crate::cookies;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiSession, Client};
+use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiSession, Client};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -125,7 +125,7 @@ pub async fn complete_mfa(
         (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
     )
 )]
-pub async fn current(ApiSession(session): ApiSession) -> Json<CurrentSession> {
+pub async fn current(ApiCaller(session): ApiCaller) -> Json<CurrentSession> {
     Json(CurrentSession {
         session: SessionView::from(&session),
     })

@@ -36,7 +36,7 @@ const SETTINGS: &[(&str, &str)] = &[
 
 /// The policy's settings, whose defaults are `Policy::default()`'s (the one
 /// place they are written), as the text a file or variable would give.
-fn policy_defaults() -> [(&'static str, String); 8] {
+fn policy_defaults() -> [(&'static str, String); 9] {
     let policy = Policy::default();
     let signup = match policy.signup {
         Signup::Closed => "closed",
@@ -57,6 +57,10 @@ fn policy_defaults() -> [(&'static str, String); 8] {
             policy.remember_me_with_mfa.to_string(),
         ),
         ("audit_retention", duration_text(policy.audit_retention)),
+        (
+            "token_max_lifetime",
+            duration_text(policy.token_max_lifetime),
+        ),
     ]
 }
 
@@ -234,6 +238,7 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             issuer: issuer(get("issuer"))?,
             remember_me_with_mfa: boolean("remember_me_with_mfa", get("remember_me_with_mfa"))?,
             audit_retention: duration("audit_retention", get("audit_retention"))?,
+            token_max_lifetime: duration("token_max_lifetime", get("token_max_lifetime"))?,
         },
         trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
@@ -271,6 +276,10 @@ mod tests {
         assert_eq!(s.policy.issuer, "twofold");
         assert!(!s.policy.remember_me_with_mfa);
         assert_eq!(s.policy.audit_retention, Duration::from_secs(400 * 86_400));
+        assert_eq!(
+            s.policy.token_max_lifetime,
+            Duration::from_secs(365 * 86_400)
+        );
         assert_eq!(s.transport, TransportLimits::default());
         assert_eq!(s.transport.header_read_timeout, Duration::from_secs(10));
         assert_eq!(s.transport.request_timeout, Duration::from_secs(30));
