@@ -56,7 +56,8 @@ pub struct TokenList {
     request_body = NewToken,
     responses(
         (status = 201, body = CreatedToken),
-        (status = 400, description = "Bad name, lifetime or scopes (`invalid_request`)", body = ErrorBody),
+        (status = 400, description = "A body that is not the JSON described (`invalid_request`)", body = ErrorBody),
+        (status = 422, description = "Bad name, lifetime or scopes (`invalid_request`)", body = ErrorBody),
         (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "No fresh step-up (`reauth_required`), or called with a token (`token_not_allowed`)", body = ErrorBody),
         (status = 409, description = "The account holds the most tokens allowed (`conflict`)", body = ErrorBody),

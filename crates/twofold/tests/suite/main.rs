@@ -18,6 +18,7 @@ mod passkeys;
 mod recovery;
 mod security;
 mod sessions_hardening;
+mod tokens;
 mod totp;
 mod transport;
 
