@@ -70,6 +70,9 @@ pub enum AppError {
     /// The access token lacks the scope this request needs.
     #[error("this token lacks the {0} scope")]
     InsufficientScope(&'static str),
+    /// An application's credentials are wrong (whatever was wrong).
+    #[error("unknown application or wrong secret")]
+    InvalidClient,
     /// Signed in, but not allowed to do this.
     #[error("{0}")]
     Forbidden(&'static str),

@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod factors;
 mod hashing;
+mod introspection;
 mod key_check;
 mod mfa;
 pub mod operator;
@@ -37,6 +38,7 @@ pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
+pub use introspection::{LiveToken, NewApplication, TokenType};
 pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
 pub use operator::{MfaReset, Operator, ResetTarget};
@@ -48,8 +50,8 @@ pub use totp::{ConfirmedTotp, PendingTotp};
 /// The records the use cases return: callers name them from here, not from
 /// the store.
 pub use twofold_store::{
-    AccessTokenRecord, Account, AccountSummary, AuditEvent, PasskeyRecord, RecoveryStatus, Session,
-    TotpAuthenticator,
+    AccessTokenRecord, Account, AccountSummary, ApplicationRecord, AuditEvent, PasskeyRecord,
+    RecoveryStatus, Session, TotpAuthenticator,
 };
 pub use users::{DETAIL_EVENTS, UserDetail, UserPage, UserQuery};
 

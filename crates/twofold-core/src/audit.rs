@@ -63,6 +63,8 @@ event_kinds! {
     TokenRevoked => "token.revoked", "Personal access token revoked";
     TokenUsedFromNewAddress => "token.used_from_new_address",
         "Personal access token used from a new address";
+    ApplicationCreated => "application.created", "Application allowed to introspect tokens";
+    ApplicationDeleted => "application.deleted", "Application's introspection access removed";
 }
 
 impl EventKind {

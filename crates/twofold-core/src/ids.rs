@@ -54,6 +54,8 @@ uuid_ids! {
     EventId;
     /// A personal access token (its public id, never the token).
     AccessTokenId;
+    /// An application allowed to introspect tokens (its client id).
+    ApplicationId;
 }
 
 #[cfg(test)]

@@ -26,4 +26,4 @@ pub mod totp;
 pub use account::Role;
 pub use clock::{Clock, Timestamp};
 pub use email::Email;
-pub use ids::{AccessTokenId, AccountId, EventId, PasskeyId, SessionId, TotpId};
+pub use ids::{AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, SessionId, TotpId};

@@ -20,6 +20,12 @@ impl TokenHash {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// Compares in constant time, for a hash checked against a stored one
+    /// rather than looked up by.
+    pub fn matches(&self, other: &TokenHash) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
 }
 
 impl std::fmt::Debug for TokenHash {
@@ -104,6 +110,8 @@ secrets! {
     ChallengeId;
     /// The id of a WebAuthn ceremony in progress.
     CeremonyId;
+    /// An application's credential for token introspection.
+    ApplicationSecret;
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
         AppError::ReauthRequired => (StatusCode::FORBIDDEN, "reauth_required"),
         AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
         AppError::TokenNotAllowed => (StatusCode::FORBIDDEN, "token_not_allowed"),
         AppError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

@@ -11,6 +11,7 @@
 
 mod access_tokens;
 mod accounts;
+mod applications;
 mod audit;
 mod challenges;
 mod maintenance;
@@ -127,13 +128,15 @@ pub mod macro_support {
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
     pub use twofold_core::{
-        AccessTokenId, AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId,
+        AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, Role, SessionId, Timestamp,
+        TotpId,
     };
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
-        AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary, AuditEvent,
-        Ceremony, EventQuery, Failures, MfaChallenge, NewAccessToken, NewAccount, NewSession,
-        PasskeyRecord, RecoveryStatus, Session, StoreResult, TotpAuthenticator,
+        AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary,
+        ApplicationRecord, AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge,
+        NewAccessToken, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session,
+        StoreResult, TotpAuthenticator,
     };
     pub use uuid::Uuid;
 
@@ -190,5 +193,6 @@ macro_rules! implement {
         $crate::passkeys!($store, $tx);
         $crate::maintenance!($store, $tx);
         $crate::access_tokens!($store, $tx);
+        $crate::applications!($store, $tx);
     };
 }

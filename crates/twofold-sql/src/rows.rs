@@ -6,10 +6,13 @@ use twofold_core::access_token::Scopes;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::ceremony::CeremonyKind;
 use twofold_core::session::{Aal, amr_from_text};
-use twofold_core::{AccessTokenId, AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
+use twofold_core::token::TokenHash;
+use twofold_core::{
+    AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, SessionId, Timestamp, TotpId,
+};
 use twofold_store::{
-    AccessTokenGrant, AccessTokenRecord, Account, AccountSummary, AuditEvent, Ceremony,
-    MfaChallenge, PasskeyRecord, Session, StoreError, TotpAuthenticator,
+    AccessTokenGrant, AccessTokenRecord, Account, AccountSummary, ApplicationRecord, AuditEvent,
+    Ceremony, MfaChallenge, PasskeyRecord, Session, StoreError, TotpAuthenticator,
 };
 use uuid::Uuid;
 
@@ -334,6 +337,31 @@ impl TryFrom<AccessTokenGrantRow> for AccessTokenGrant {
             token: row.token.try_into()?,
             account_email: row.account_email,
             account_role: role,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub created_at: i64,
+}
+
+impl TryFrom<ApplicationRow> for ApplicationRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ApplicationRow) -> Result<Self, StoreError> {
+        let hash: [u8; 32] = row
+            .secret_hash
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("application {} secret hash", row.id)))?;
+        Ok(ApplicationRecord {
+            id: ApplicationId::from_uuid(row.id),
+            name: row.name,
+            secret_hash: TokenHash(hash),
+            created_at: row.created_at.into(),
         })
     }
 }

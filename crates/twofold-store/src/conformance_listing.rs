@@ -6,13 +6,14 @@ use std::collections::BTreeSet;
 /// Every file of the suite: a new one goes here too (a file missing from
 /// this list would hide its cases from the guard, so `mod.rs`'s `mod`
 /// lines are checked against it below).
-const SUITE: [(&str, &str); 10] = [
+const SUITE: [(&str, &str); 11] = [
     ("mod", include_str!("conformance/mod.rs")),
     (
         "access_tokens",
         include_str!("conformance/access_tokens.rs"),
     ),
     ("accounts", include_str!("conformance/accounts.rs")),
+    ("applications", include_str!("conformance/applications.rs")),
     ("audit", include_str!("conformance/audit.rs")),
     ("challenges", include_str!("conformance/challenges.rs")),
     ("maintenance", include_str!("conformance/maintenance.rs")),

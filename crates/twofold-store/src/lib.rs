@@ -18,9 +18,9 @@ pub mod tx_guard;
 use async_trait::async_trait;
 
 pub use models::{
-    AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary, AuditEvent,
-    Ceremony, EventQuery, MfaChallenge, NewAccessToken, NewAccount, NewSession, PasskeyRecord,
-    Session, TotpAuthenticator,
+    AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary,
+    ApplicationRecord, AuditEvent, Ceremony, EventQuery, MfaChallenge, NewAccessToken, NewAccount,
+    NewSession, PasskeyRecord, Session, TotpAuthenticator,
 };
 pub use ports::recovery::RecoveryStatus;
 pub use twofold_core::throttle::Failures;
@@ -32,6 +32,7 @@ use prelude::*;
 pub mod prelude {
     pub use crate::ports::access_tokens::{AccessTokenReads, AccessTokenTx};
     pub use crate::ports::accounts::{AccountReads, AccountTx};
+    pub use crate::ports::applications::{ApplicationReads, ApplicationTx};
     pub use crate::ports::audit::{AuditReads, AuditTx};
     pub use crate::ports::challenges::{ChallengeReads, ChallengeTx};
     pub use crate::ports::maintenance::{MaintenanceReads, MaintenanceTx};
@@ -73,6 +74,7 @@ pub trait Store:
     + PasskeyReads
     + MaintenanceReads
     + AccessTokenReads
+    + ApplicationReads
     + Send
     + Sync
     + 'static
@@ -105,6 +107,7 @@ pub trait Tx:
     + PasskeyTx
     + MaintenanceTx
     + AccessTokenTx
+    + ApplicationTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -9,7 +9,7 @@ use twofold_core::ceremony::CeremonyKind;
 use twofold_core::email::Email;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::{
-    AccessTokenId, AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId,
+    AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId,
 };
 use uuid::Uuid;
 
@@ -269,4 +269,24 @@ pub struct AccessTokenGrant {
     pub token: AccessTokenRecord,
     pub account_email: String,
     pub account_role: Role,
+}
+
+/// An application allowed to introspect tokens. Its secret is kept only as
+/// a hash.
+#[derive(Clone)]
+pub struct ApplicationRecord {
+    pub id: ApplicationId,
+    pub name: String,
+    pub secret_hash: twofold_core::token::TokenHash,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for ApplicationRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationRecord")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }

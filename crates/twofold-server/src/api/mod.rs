@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod introspect;
 mod me;
 mod mfa;
 mod passkeys;
@@ -94,6 +95,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::create, tokens::list))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::revoke_of_user))
+        .routes(routes!(introspect::introspect))
 }
 
 /// The API's OpenAPI 3 document.

@@ -6,6 +6,7 @@
 
 mod access_tokens;
 mod accounts;
+mod applications;
 mod audit;
 mod challenges;
 mod maintenance;
@@ -16,6 +17,7 @@ mod totp;
 
 pub use access_tokens::*;
 pub use accounts::*;
+pub use applications::*;
 pub use audit::*;
 pub use challenges::*;
 pub use maintenance::*;
@@ -185,5 +187,6 @@ macro_rules! conformance_cases {
         $run!(access_tokens_are_found_by_keyed_hash_until_they_expire);
         $run!(an_access_token_use_is_recorded_once_per_look);
         $run!(access_tokens_are_revoked_only_by_their_account);
+        $run!(applications_are_stored_listed_and_deleted);
     };
 }

@@ -4,6 +4,7 @@
 
 pub mod access_tokens;
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod challenges;
 pub mod maintenance;
