@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod input_rules;
+mod introspection;
 mod load;
 mod operator;
 mod pages;
