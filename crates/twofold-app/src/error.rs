@@ -69,6 +69,16 @@ pub enum AppError {
     /// No valid session or token.
     #[error("sign in first")]
     Unauthenticated,
+    /// A personal access token reached a route only a signed-in person may
+    /// use (security changes, tokens themselves): tokens never step up.
+    #[error("personal access tokens cannot be used here: sign in instead")]
+    TokenNotAllowed,
+    /// The access token lacks the scope this request needs.
+    #[error("this token lacks the {0} scope")]
+    InsufficientScope(&'static str),
+    /// An application's credentials are wrong (whatever was wrong).
+    #[error("unknown application or wrong secret")]
+    InvalidClient,
     /// Signed in, but not allowed to do this.
     #[error("{0}")]
     Forbidden(&'static str),

@@ -3,12 +3,14 @@
 //! commits its change in one transaction; the web pages, the JSON API and
 //! the CLI all call these, so every rule lives in one place.
 
+mod access_tokens;
 mod accounts;
 mod audit;
 mod error;
 mod events;
 mod factors;
 mod hashing;
+mod introspection;
 mod key_check;
 mod mfa;
 mod mfa_required;
@@ -33,10 +35,12 @@ use twofold_core::session::SessionLifetimes;
 use twofold_store::Store;
 use uuid::ContextV7;
 
+pub use access_tokens::{AccessTokenRequest, CreatedAccessToken, MAX_TOKENS_PER_ACCOUNT, is_token};
 pub use accounts::{NewAccountRequest, SignUp};
 pub use error::{AppError, AppResult};
 pub use events::MAX_PAGE;
 pub use hashing::PasswordHashing;
+pub use introspection::{LiveToken, NewApplication, TokenType};
 pub use key_check::server_key_matches;
 pub use mfa::{MfaMethod, MfaOverview};
 pub use mfa_required::{UserMfaRequirement, UserMfaRequirements};
@@ -51,7 +55,8 @@ pub use twofold_core::mfa_policy::MfaStanding;
 /// The records the use cases return: callers name them from here, not from
 /// the store.
 pub use twofold_store::{
-    Account, AccountSummary, AuditEvent, PasskeyRecord, RecoveryStatus, Session, TotpAuthenticator,
+    AccessTokenRecord, Account, AccountSummary, ApplicationRecord, AuditEvent, PasskeyRecord,
+    RecoveryStatus, Session, TotpAuthenticator,
 };
 pub use users::{DETAIL_EVENTS, UserDetail, UserPage, UserQuery};
 
@@ -94,6 +99,8 @@ pub struct Policy {
     /// How long an account of such a role may sign in without it, from its
     /// first sign-in since the requirement applied to it.
     pub mfa_grace_period: Duration,
+    /// The longest lifetime a personal access token may be given.
+    pub token_max_lifetime: Duration,
 }
 
 /// The settings' defaults: the binary's configuration takes them from here.
@@ -112,6 +119,7 @@ impl Default for Policy {
             audit_retention: Duration::from_secs(400 * 86_400),
             mfa_required_roles: Vec::new(),
             mfa_grace_period: Duration::from_secs(7 * 86_400),
+            token_max_lifetime: Duration::from_secs(365 * 86_400),
         }
     }
 }

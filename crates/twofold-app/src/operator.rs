@@ -31,6 +31,8 @@ pub struct MfaReset {
     pub recovery_codes: u64,
     /// Sessions ended, on every instance (they live in the database).
     pub sessions: u64,
+    /// Personal access tokens revoked.
+    pub tokens: u64,
 }
 
 /// The operator's use cases.
@@ -101,11 +103,13 @@ impl Operator {
         tx.delete_mfa_challenges_of(account.id).await?;
         tx.reset_totp_failures(account.id).await?;
         let sessions = tx.delete_all_sessions(account.id).await?;
+        let tokens = tx.delete_all_access_tokens(account.id).await?;
         let removed = MfaReset {
             totp,
             passkeys,
             recovery_codes,
             sessions,
+            tokens,
         };
         let mut detail = json!({ "removed": removed });
         if let Some(os_user) = os_user {

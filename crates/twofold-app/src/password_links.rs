@@ -253,12 +253,14 @@ impl App {
         let sessions = tx.delete_all_sessions(account.id).await?;
         // Sign-ins waiting for a second factor got past the old password.
         tx.delete_mfa_challenges_of(account.id).await?;
+        // Tokens too: whoever knew the old password may have made one.
+        let tokens = tx.delete_all_access_tokens(account.id).await?;
         self.audit_own(
             &mut *tx,
             account.id,
             EventKind::PasswordReset,
             ctx,
-            json!({ "sessions_ended": sessions }),
+            json!({ "sessions_ended": sessions, "tokens_revoked": tokens }),
         )
         .await?;
         tx.commit().await?;

@@ -88,12 +88,13 @@ impl App {
             + tx.delete_all_passkeys(session.account_id).await?;
         tx.delete_recovery_codes(session.account_id).await?;
         tx.reset_totp_failures(session.account_id).await?;
+        let tokens = tx.delete_all_access_tokens(session.account_id).await?;
         self.audit_own(
             &mut *tx,
             session.account_id,
             EventKind::MfaDisabled,
             ctx,
-            json!({ "by": "self", "factors_removed": removed }),
+            json!({ "by": "self", "factors_removed": removed, "tokens_revoked": tokens }),
         )
         .await?;
         tx.commit().await?;

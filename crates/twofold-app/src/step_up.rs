@@ -55,8 +55,10 @@ fn session_key(session: &Session) -> CounterKey {
 }
 
 impl App {
-    /// Fails with `ReauthRequired` unless the session's window is open.
+    /// Fails with `ReauthRequired` unless the session's window is open, and
+    /// with `TokenNotAllowed` for an access token, which has no window.
     pub fn require_step_up(&self, session: &Session) -> AppResult<()> {
+        self.require_signed_in(session)?;
         if is_privileged(session.privileged_until, self.clock.now()) {
             Ok(())
         } else {
@@ -74,6 +76,7 @@ impl App {
         proof: Proof,
         ctx: &RequestContext,
     ) -> AppResult<Timestamp> {
+        self.require_signed_in(session)?;
         let method = proof.method();
         if let Proof::Totp(code) = &proof {
             validate_code(code)?;

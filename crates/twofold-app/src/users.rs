@@ -4,7 +4,9 @@
 
 use twofold_core::email::Email;
 use twofold_core::{AccountId, Role};
-use twofold_store::{Account, AccountListQuery, AccountSummary, AuditEvent, EventQuery, Session};
+use twofold_store::{
+    AccessTokenRecord, Account, AccountListQuery, AccountSummary, AuditEvent, EventQuery, Session,
+};
 
 use crate::events::{DEFAULT_PAGE, MAX_PAGE};
 use crate::{
@@ -55,6 +57,8 @@ pub struct UserDetail {
     pub mfa: MfaOverview,
     /// Its live sessions, on every instance.
     pub sessions: Vec<Session>,
+    /// Its live personal access tokens (never the tokens themselves).
+    pub tokens: Vec<AccessTokenRecord>,
     /// Its latest security events, newest first.
     pub events: Vec<AuditEvent>,
 }
@@ -142,6 +146,7 @@ impl App {
             .ok_or(AppError::NotFound("no such account"))?;
         let mfa = self.mfa_overview(id).await?;
         let sessions = self.store.sessions_of(id, self.now()).await?;
+        let tokens = self.store.access_tokens_of(id, self.now()).await?;
         let events = self
             .store
             .events(&EventQuery {
@@ -155,6 +160,7 @@ impl App {
             account,
             mfa,
             sessions,
+            tokens,
             events,
         })
     }

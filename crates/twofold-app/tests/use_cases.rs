@@ -296,3 +296,92 @@ async fn a_recovery_code_signs_in_once() {
         .unwrap();
     assert_eq!(other.recovery_codes_left, Some(8));
 }
+
+#[tokio::test]
+async fn an_access_tokens_use_is_written_once_a_minute_and_a_new_address_is_audited() {
+    use twofold_core::access_token::Scope;
+    let it = instance().await;
+    let issued = it.owner().await;
+    let session = it.stepped_up(&issued).await;
+    let request = twofold_app::AccessTokenRequest {
+        name: "cron".into(),
+        expires_in: 86_400,
+        scopes: vec!["read".into()],
+    };
+    let created = it
+        .app
+        .create_access_token(&session, request, &it.ctx)
+        .await
+        .unwrap();
+    let text = created.token.expose().to_owned();
+    let from = |ip: &str| RequestContext {
+        ip: Some(ip.to_owned()),
+        user_agent: None,
+    };
+    let last_used = |it: &Instance| {
+        let session = session.clone();
+        let app = it.app.clone();
+        async move {
+            let tokens = app.access_tokens(&session).await.unwrap();
+            (tokens[0].last_used_at, tokens[0].last_used_ip.clone())
+        }
+    };
+    let use_token = |ip: &'static str| {
+        let app = it.app.clone();
+        let text = text.clone();
+        async move {
+            app.authenticate_access_token(&text, Scope::Read, &from(ip))
+                .await
+                .unwrap()
+        }
+    };
+
+    let caller = use_token("192.0.2.10").await;
+    assert_eq!(caller.amr, vec![Amr::Pat]);
+    assert_eq!(caller.privileged_until, None);
+    let first = it.clock.now();
+    assert_eq!(
+        last_used(&it).await,
+        (Some(first), Some("192.0.2.10".into()))
+    );
+
+    // Within the minute from the same address: nothing written.
+    it.clock.advance(Duration::from_secs(30));
+    use_token("192.0.2.10").await;
+    assert_eq!(last_used(&it).await.0, Some(first));
+    // After it: written again.
+    it.clock.advance(Duration::from_secs(30));
+    use_token("192.0.2.10").await;
+    assert_eq!(last_used(&it).await.0, Some(it.clock.now()));
+    let kinds = |events: Vec<twofold_app::AuditEvent>| {
+        events
+            .iter()
+            .filter(|e| e.kind.as_str() == "token.used_from_new_address")
+            .count()
+    };
+    let events = it.app.my_events(&session, None, None).await.unwrap();
+    assert_eq!(kinds(events), 0, "the first use is not from a new address");
+
+    // Another address, even within the minute: written and audited once.
+    it.clock.advance(Duration::from_secs(5));
+    use_token("198.51.100.4").await;
+    use_token("198.51.100.4").await;
+    assert_eq!(
+        last_used(&it).await,
+        (Some(it.clock.now()), Some("198.51.100.4".into()))
+    );
+    let events = it.app.my_events(&session, None, None).await.unwrap();
+    assert_eq!(kinds(events), 1);
+
+    // A token session can neither step up nor pass a step-up check.
+    assert!(matches!(
+        it.app
+            .reauthenticate(&caller, Proof::Password(secret(PASSWORD)), &it.ctx)
+            .await,
+        Err(AppError::TokenNotAllowed)
+    ));
+    assert!(matches!(
+        it.app.require_step_up(&caller),
+        Err(AppError::TokenNotAllowed)
+    ));
+}

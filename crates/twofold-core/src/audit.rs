@@ -61,6 +61,12 @@ event_kinds! {
         "A passkey's counter went back: possible clone, refused";
     PasswordLinkIssued => "password.link_issued", "Set-password link issued by an administrator";
     PasswordReset => "password.reset", "Password set through a set-password link";
+    TokenCreated => "token.created", "Personal access token created";
+    TokenRevoked => "token.revoked", "Personal access token revoked";
+    TokenUsedFromNewAddress => "token.used_from_new_address",
+        "Personal access token used from a new address";
+    ApplicationCreated => "application.created", "Application allowed to introspect tokens";
+    ApplicationDeleted => "application.deleted", "Application's introspection access removed";
 }
 
 impl EventKind {

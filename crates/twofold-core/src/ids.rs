@@ -52,6 +52,10 @@ uuid_ids! {
     PasskeyId;
     /// An audit event.
     EventId;
+    /// A personal access token (its public id, never the token).
+    AccessTokenId;
+    /// An application allowed to introspect tokens (its client id).
+    ApplicationId;
 }
 
 #[cfg(test)]

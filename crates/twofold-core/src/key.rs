@@ -21,6 +21,8 @@ pub enum Purpose {
     RecoveryCodes,
     /// The value stored to detect a wrong key at start-up.
     KeyCheck,
+    /// Keyed hashes of personal access tokens.
+    AccessTokens,
 }
 
 impl Purpose {
@@ -29,6 +31,7 @@ impl Purpose {
             Purpose::TotpSeal => b"twofold v1 totp seal",
             Purpose::RecoveryCodes => b"twofold v1 recovery codes",
             Purpose::KeyCheck => b"twofold v1 key check",
+            Purpose::AccessTokens => b"twofold v1 access tokens",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Time is always a parameter (`now: Timestamp`), so every rule can be tested at
 //! any instant; nothing here reads the clock, the network or the database.
 
+pub mod access_token;
 pub mod account;
 pub mod audit;
 pub mod ceremony;
@@ -26,4 +27,4 @@ pub mod totp;
 pub use account::Role;
 pub use clock::{Clock, Timestamp};
 pub use email::Email;
-pub use ids::{AccountId, EventId, PasskeyId, SessionId, TotpId};
+pub use ids::{AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, SessionId, TotpId};

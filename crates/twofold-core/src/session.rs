@@ -52,6 +52,9 @@ pub enum Amr {
     Hwk,
     /// Recovery code.
     Rc,
+    /// A personal access token (not in RFC 8176: a token is no sign-in method,
+    /// and says so).
+    Pat,
 }
 
 impl Amr {
@@ -61,6 +64,7 @@ impl Amr {
             Amr::Otp => "otp",
             Amr::Hwk => "hwk",
             Amr::Rc => "rc",
+            Amr::Pat => "pat",
         }
     }
 }
@@ -74,6 +78,7 @@ impl FromStr for Amr {
             "otp" => Ok(Amr::Otp),
             "hwk" => Ok(Amr::Hwk),
             "rc" => Ok(Amr::Rc),
+            "pat" => Ok(Amr::Pat),
             _ => Err(()),
         }
     }

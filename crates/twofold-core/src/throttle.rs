@@ -57,6 +57,12 @@ pub mod limits {
     };
     /// Refused passwordless passkey assertions per client address.
     pub const PASSKEY_FAILURES_PER_ADDRESS: Limit = per_fifteen_minutes(100);
+    /// Wrong application credentials per client address.
+    pub const APP_AUTH_FAILURES_PER_ADDRESS: Limit = per_fifteen_minutes(100);
+    /// Introspections per application that found no live token: past
+    /// this, the application is refused for a while, so introspection
+    /// cannot serve as a token-guessing oracle.
+    pub const INTROSPECTION_MISSES_PER_APPLICATION: Limit = per_fifteen_minutes(1000);
 }
 
 /// The attempt counters: each names what it counts and the limit it has.
@@ -76,6 +82,10 @@ pub enum Counter {
     PasskeyStartsPerAddress,
     /// Refused passwordless assertions from one client address.
     PasskeyFailuresPerAddress,
+    /// Wrong application credentials from one client address.
+    AppAuthFailuresPerAddress,
+    /// Introspections of one application that found no live token.
+    IntrospectionMissesPerApplication,
 }
 
 impl Counter {
@@ -88,6 +98,10 @@ impl Counter {
             Counter::SignUpsPerAddress => limits::SIGN_UPS_PER_ADDRESS,
             Counter::PasskeyStartsPerAddress => limits::PASSKEY_STARTS_PER_ADDRESS,
             Counter::PasskeyFailuresPerAddress => limits::PASSKEY_FAILURES_PER_ADDRESS,
+            Counter::AppAuthFailuresPerAddress => limits::APP_AUTH_FAILURES_PER_ADDRESS,
+            Counter::IntrospectionMissesPerApplication => {
+                limits::INTROSPECTION_MISSES_PER_APPLICATION
+            }
         }
     }
 
@@ -101,6 +115,8 @@ impl Counter {
             Counter::SignUpsPerAddress => "sign_ups_per_address",
             Counter::PasskeyStartsPerAddress => "passkey_starts_per_address",
             Counter::PasskeyFailuresPerAddress => "passkey_failures_per_address",
+            Counter::AppAuthFailuresPerAddress => "app_auth_failures_per_address",
+            Counter::IntrospectionMissesPerApplication => "introspection_misses_per_application",
         }
     }
 
@@ -114,6 +130,8 @@ impl Counter {
             Counter::SignUpsPerAddress => "signup:ip",
             Counter::PasskeyStartsPerAddress => "passkey-start:ip",
             Counter::PasskeyFailuresPerAddress => "passkey-fail:ip",
+            Counter::AppAuthFailuresPerAddress => "app-auth:ip",
+            Counter::IntrospectionMissesPerApplication => "introspect-miss:app",
         }
     }
 

@@ -20,6 +20,12 @@ impl TokenHash {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// Compares in constant time, for a hash checked against a stored one
+    /// rather than looked up by.
+    pub fn matches(&self, other: &TokenHash) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
 }
 
 impl std::fmt::Debug for TokenHash {
@@ -107,6 +113,8 @@ secrets! {
     /// A one-time set-password link's secret: whoever holds it may choose
     /// the account's password once, within the link's lifetime.
     PasswordLinkToken;
+    /// An application's credential for token introspection.
+    ApplicationSecret;
 }
 
 #[cfg(test)]

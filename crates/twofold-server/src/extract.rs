@@ -13,6 +13,7 @@ use axum::{Form, Json};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use twofold_app::{AppError, RequestContext, Session};
+use twofold_core::access_token::{Scope, is_access_token};
 
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
@@ -130,45 +131,91 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// The session of an API caller that may do everything: a session that may
-/// only enrol a factor is refused (`403 mfa_enrollment_required`). When an
-/// `Authorization` header is present it alone decides (an invalid one is 401
-/// even beside a valid cookie); otherwise the session cookie does.
-pub struct ApiSession(pub Session);
-
-impl FromRequestParts<AppState> for ApiSession {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let EnrollingSession(session) = EnrollingSession::from_request_parts(parts, state).await?;
-        state.app.require_full_session(&session)?;
-        Ok(ApiSession(session))
-    }
+/// Who may call a route: whether a personal access token may, and whether
+/// a session that may only enrol a factor may.
+#[derive(Clone, Copy)]
+struct Accept {
+    tokens: bool,
+    enrolling: bool,
 }
 
-/// The session of an API caller, enrolment-only ones included: only the
-/// routes such a session may use take this (reading the session, signing
-/// out, step-up, and enrolling an authenticator app or a passkey).
-pub struct EnrollingSession(pub Session);
-
-impl FromRequestParts<AppState> for EnrollingSession {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = match parts.headers.get(header::AUTHORIZATION) {
-            Some(value) => value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(|t| t.trim().to_owned())
-                .ok_or(AppError::Unauthenticated)?,
-            None => CookieJar::from_headers(&parts.headers)
-                .get(state.web.session_cookie())
-                .map(|c| c.value().to_owned())
-                .ok_or(AppError::Unauthenticated)?,
+/// The caller of an API route, by the one rule every extractor below
+/// applies. When an `Authorization` header is present it alone decides (an
+/// invalid one is 401 even beside a valid cookie); otherwise the session
+/// cookie does. A token where tokens are not accepted is refused
+/// (`403 token_not_allowed`) before any database work; a token needs the
+/// `read` scope for `GET` and `HEAD`, `write` for anything else. An
+/// enrolment-only session where it is not accepted gets
+/// `403 mfa_enrollment_required`.
+async fn caller(parts: &mut Parts, state: &AppState, accept: Accept) -> Result<Session, ApiError> {
+    let credential = match parts.headers.get(header::AUTHORIZATION) {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .ok_or(AppError::Unauthenticated)?,
+        None => CookieJar::from_headers(&parts.headers)
+            .get(state.web.session_cookie())
+            .map(|c| c.value().to_owned())
+            .ok_or(AppError::Unauthenticated)?,
+    };
+    if is_access_token(&credential) {
+        if !accept.tokens {
+            return Err(AppError::TokenNotAllowed.into());
+        }
+        let needs = if parts.method.is_safe() {
+            Scope::Read
+        } else {
+            Scope::Write
         };
-        Ok(EnrollingSession(state.app.authenticate(&token).await?))
+        let Ok(Client(ctx)) = Client::from_request_parts(parts, state).await;
+        return Ok(state
+            .app
+            .authenticate_access_token(&credential, needs, &ctx)
+            .await?);
     }
+    let session = state.app.authenticate(&credential).await?;
+    if !accept.enrolling {
+        state.app.require_full_session(&session)?;
+    }
+    Ok(session)
+}
+
+/// One extractor a kind of route, each over [`caller`].
+macro_rules! callers {
+    ($($(#[$doc:meta])* $name:ident { tokens: $tokens:expr, enrolling: $enrolling:expr })*) => {$(
+        $(#[$doc])*
+        pub struct $name(pub Session);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, ApiError> {
+                let accept = Accept { tokens: $tokens, enrolling: $enrolling };
+                caller(parts, state, accept).await.map($name)
+            }
+        }
+    )*};
+}
+
+callers! {
+    /// A person signed in with a session that may do everything: every
+    /// route that changes security takes this one.
+    ApiSession { tokens: false, enrolling: false }
+    /// A session, enrolment-only ones included: only the routes such a
+    /// session may use take this (signing out, step-up, enrolling an
+    /// authenticator app or a passkey).
+    EnrollingSession { tokens: false, enrolling: true }
+    /// A full session or a personal access token: the read routes tokens
+    /// may use.
+    ApiCaller { tokens: true, enrolling: false }
+    /// Anyone signed in at all: reading who one is (`GET /me`,
+    /// `GET /sessions/current`).
+    AnyCaller { tokens: true, enrolling: true }
 }
 
 /// A caller whose step-up window is open: the guard of every security

@@ -9,7 +9,9 @@
 //! with none of the higher-ranked bounds a generic `impl<D: Dialect>` would
 //! need on every bound type and row. A backend calls [`implement!`] once.
 
+mod access_tokens;
 mod accounts;
+mod applications;
 mod audit;
 mod challenges;
 mod maintenance;
@@ -127,13 +129,17 @@ pub mod macro_support {
     pub use twofold_core::factor::StrongFactors;
     pub use twofold_core::session::{Aal, amr_to_text};
     pub use twofold_core::token::TokenHash;
-    pub use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
+    pub use twofold_core::{
+        AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, Role, SessionId, Timestamp,
+        TotpId,
+    };
     pub use twofold_store::PasswordLink;
     pub use twofold_store::prelude::*;
     pub use twofold_store::{
-        Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, Failures,
-        MfaChallenge, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session, StoreResult,
-        TotpAuthenticator,
+        AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary,
+        ApplicationRecord, AuditEvent, Ceremony, EventQuery, Failures, MfaChallenge,
+        NewAccessToken, NewAccount, NewSession, PasskeyRecord, RecoveryStatus, Session,
+        StoreResult, TotpAuthenticator,
     };
     pub use uuid::Uuid;
 
@@ -191,5 +197,7 @@ macro_rules! implement {
         $crate::maintenance!($store, $tx);
         $crate::mfa_deadlines!($store, $tx);
         $crate::password_links!($store, $tx);
+        $crate::access_tokens!($store, $tx);
+        $crate::applications!($store, $tx);
     };
 }

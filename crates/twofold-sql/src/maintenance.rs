@@ -45,6 +45,7 @@ macro_rules! maintenance {
                     // Rows that can never be used again.
                     for statement in [
                         "DELETE FROM sessions WHERE expires_at <= $1",
+                        "DELETE FROM access_tokens WHERE expires_at <= $1",
                         "DELETE FROM mfa_challenges WHERE expires_at <= $1",
                         "DELETE FROM webauthn_ceremonies WHERE expires_at <= $1",
                         "DELETE FROM totp_authenticators \

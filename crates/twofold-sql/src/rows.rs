@@ -2,13 +2,17 @@
 //! their conversions into the port's models, which refuse values no code
 //! writes. Every model is read through one of these.
 
+use twofold_core::access_token::Scopes;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::ceremony::CeremonyKind;
 use twofold_core::session::{Aal, amr_from_text};
-use twofold_core::{AccountId, EventId, PasskeyId, SessionId, Timestamp, TotpId};
+use twofold_core::token::TokenHash;
+use twofold_core::{
+    AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, SessionId, Timestamp, TotpId,
+};
 use twofold_store::{
-    Account, AccountSummary, AuditEvent, Ceremony, MfaChallenge, PasskeyRecord, Session,
-    StoreError, TotpAuthenticator,
+    AccessTokenGrant, AccessTokenRecord, Account, AccountSummary, ApplicationRecord, AuditEvent,
+    Ceremony, MfaChallenge, PasskeyRecord, Session, StoreError, TotpAuthenticator,
 };
 use uuid::Uuid;
 
@@ -280,4 +284,86 @@ impl TryFrom<CeremonyRow> for Ceremony {
 /// An account read by one of the several account lookups.
 pub fn account(row: Option<AccountRow>) -> Result<Option<Account>, StoreError> {
     row.map(Account::try_from).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AccessTokenRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: String,
+    pub aal: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+}
+
+impl TryFrom<AccessTokenRow> for AccessTokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: AccessTokenRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("access token {} {what}", row.id));
+        Ok(AccessTokenRecord {
+            id: AccessTokenId::from_uuid(row.id),
+            account_id: AccountId::from_uuid(row.account_id),
+            scopes: Scopes::from_text(&row.scopes).map_err(|_| corrupt("scopes"))?,
+            aal: Aal::from_level(row.aal).ok_or_else(|| corrupt("aal"))?,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at.into(),
+            expires_at: row.expires_at.into(),
+            last_used_at: row.last_used_at.map(Timestamp::from),
+            last_used_ip: row.last_used_ip,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AccessTokenGrantRow {
+    #[sqlx(flatten)]
+    pub token: AccessTokenRow,
+    pub account_email: String,
+    pub account_role: String,
+}
+
+impl TryFrom<AccessTokenGrantRow> for AccessTokenGrant {
+    type Error = StoreError;
+
+    fn try_from(row: AccessTokenGrantRow) -> Result<Self, StoreError> {
+        let role = row.account_role.parse().map_err(|_| {
+            StoreError::Corrupt(format!("access token {} account role", row.token.id))
+        })?;
+        Ok(AccessTokenGrant {
+            token: row.token.try_into()?,
+            account_email: row.account_email,
+            account_role: role,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub created_at: i64,
+}
+
+impl TryFrom<ApplicationRow> for ApplicationRecord {
+    type Error = StoreError;
+
+    fn try_from(row: ApplicationRow) -> Result<Self, StoreError> {
+        let hash: [u8; 32] = row
+            .secret_hash
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("application {} secret hash", row.id)))?;
+        Ok(ApplicationRecord {
+            id: ApplicationId::from_uuid(row.id),
+            name: row.name,
+            secret_hash: TokenHash(hash),
+            created_at: row.created_at.into(),
+        })
+    }
 }

@@ -8,7 +8,12 @@ use std::collections::BTreeSet;
 /// lines are checked against it below).
 const SUITE: &[(&str, &str)] = &[
     ("mod", include_str!("conformance/mod.rs")),
+    (
+        "access_tokens",
+        include_str!("conformance/access_tokens.rs"),
+    ),
     ("accounts", include_str!("conformance/accounts.rs")),
+    ("applications", include_str!("conformance/applications.rs")),
     ("audit", include_str!("conformance/audit.rs")),
     ("challenges", include_str!("conformance/challenges.rs")),
     ("maintenance", include_str!("conformance/maintenance.rs")),

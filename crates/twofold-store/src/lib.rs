@@ -18,8 +18,9 @@ pub mod tx_guard;
 use async_trait::async_trait;
 
 pub use models::{
-    Account, AccountListQuery, AccountSummary, AuditEvent, Ceremony, EventQuery, MfaChallenge,
-    NewAccount, NewSession, PasskeyRecord, Session, TotpAuthenticator,
+    AccessTokenGrant, AccessTokenRecord, Account, AccountListQuery, AccountSummary,
+    ApplicationRecord, AuditEvent, Ceremony, EventQuery, MfaChallenge, NewAccessToken, NewAccount,
+    NewSession, PasskeyRecord, Session, TotpAuthenticator,
 };
 pub use ports::password_links::PasswordLink;
 pub use ports::recovery::RecoveryStatus;
@@ -30,7 +31,9 @@ use prelude::*;
 /// Every port trait, so a caller writes `use twofold_store::prelude::*;` and
 /// can call any method of a [`Store`] or a [`Tx`].
 pub mod prelude {
+    pub use crate::ports::access_tokens::{AccessTokenReads, AccessTokenTx};
     pub use crate::ports::accounts::{AccountReads, AccountTx};
+    pub use crate::ports::applications::{ApplicationReads, ApplicationTx};
     pub use crate::ports::audit::{AuditReads, AuditTx};
     pub use crate::ports::challenges::{ChallengeReads, ChallengeTx};
     pub use crate::ports::maintenance::{MaintenanceReads, MaintenanceTx};
@@ -75,6 +78,8 @@ pub trait Store:
     + MaintenanceReads
     + MfaDeadlineReads
     + PasswordLinkReads
+    + AccessTokenReads
+    + ApplicationReads
     + Send
     + Sync
     + 'static
@@ -108,6 +113,8 @@ pub trait Tx:
     + MaintenanceTx
     + MfaDeadlineTx
     + PasswordLinkTx
+    + AccessTokenTx
+    + ApplicationTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

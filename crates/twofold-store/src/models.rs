@@ -3,11 +3,14 @@
 //! The backends decode columns into their own row types and convert them
 //! into these, refusing values no code writes.
 
+use twofold_core::access_token::Scopes;
 use twofold_core::audit::{Actor, EventKind};
 use twofold_core::ceremony::CeremonyKind;
 use twofold_core::email::Email;
 use twofold_core::session::{Aal, Amr};
-use twofold_core::{AccountId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId};
+use twofold_core::{
+    AccessTokenId, AccountId, ApplicationId, EventId, PasskeyId, Role, SessionId, Timestamp, TotpId,
+};
 use uuid::Uuid;
 
 /// An account as stored.
@@ -231,4 +234,64 @@ pub struct Ceremony {
     pub name: Option<String>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+}
+
+/// A personal access token as stored: its keyed hash stays in the database,
+/// never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRecord {
+    pub id: AccessTokenId,
+    pub account_id: AccountId,
+    pub name: String,
+    /// `tfp_` and six characters, so its owner can tell tokens apart.
+    pub prefix: String,
+    pub scopes: Scopes,
+    /// The owner's assurance when it was made: two with MFA on.
+    pub aal: Aal,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Written at most once a minute (and at once from a new address).
+    pub last_used_at: Option<Timestamp>,
+    pub last_used_ip: Option<String>,
+}
+
+/// What it takes to store a new access token.
+pub struct NewAccessToken {
+    pub id: AccessTokenId,
+    pub account_id: AccountId,
+    pub token_hash: twofold_core::token::TokenHash,
+    pub prefix: String,
+    pub name: String,
+    pub scopes: Scopes,
+    pub aal: Aal,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A live access token with what a request needs of its account.
+#[derive(Debug, Clone)]
+pub struct AccessTokenGrant {
+    pub token: AccessTokenRecord,
+    pub account_email: String,
+    pub account_role: Role,
+}
+
+/// An application allowed to introspect tokens. Its secret is kept only as
+/// a hash.
+#[derive(Clone)]
+pub struct ApplicationRecord {
+    pub id: ApplicationId,
+    pub name: String,
+    pub secret_hash: twofold_core::token::TokenHash,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for ApplicationRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationRecord")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }

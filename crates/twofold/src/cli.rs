@@ -52,6 +52,10 @@ pub(crate) enum Command {
     /// Manage the server key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Applications allowed to introspect tokens; needs the database
+    /// settings only.
+    #[command(subcommand)]
+    App(AppCommand),
     /// Break-glass recovery; needs the database settings only.
     #[command(subcommand)]
     Recover(RecoverCommand),
@@ -104,6 +108,23 @@ pub(crate) enum UserCommand {
     ResetPassword {
         #[arg(long)]
         email: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AppCommand {
+    /// Register an application; prints its client id and secret (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List the applications: client id, created, name.
+    List,
+    /// Remove an application: its credentials stop working at once (exit 1
+    /// if there is no such application).
+    Delete {
+        #[arg(long)]
+        client_id: String,
     },
 }
 

@@ -2,6 +2,7 @@
 //! server and app crates: parse the command line, load settings, open the
 //! database (the one crate that knows both backends), call in.
 
+mod applications;
 mod boot;
 mod cli;
 mod commands;
@@ -21,7 +22,9 @@ use twofold_app::{App, AppError, PasswordHashing};
 use twofold_core::password::PasswordHasher;
 
 use crate::boot::{Backend, BootError, KeySettings, SystemClock};
-use crate::cli::{Cli, Command, KeyCommand, RecoverCommand, UserCommand, load_settings};
+use crate::cli::{
+    AppCommand, Cli, Command, KeyCommand, RecoverCommand, UserCommand, load_settings,
+};
 use crate::commands::{create_user, generate_key};
 use crate::config::{LogFormat, SettingError, Settings};
 use crate::serve::serve;
@@ -107,6 +110,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await
+        }
+        Command::App(AppCommand::Create { name }) => applications::create(&settings, &name).await,
+        Command::App(AppCommand::List) => applications::list(&settings).await,
+        Command::App(AppCommand::Delete { client_id }) => {
+            applications::delete(&settings, &client_id).await
         }
         Command::Key(_) => Ok(()),
     }

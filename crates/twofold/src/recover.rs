@@ -71,11 +71,12 @@ fn counted(n: u64, one: &str, many: &str) -> String {
 
 fn describe(removed: &MfaReset) -> String {
     format!(
-        "removed {}, {}, {}; ended {}",
+        "removed {}, {}, {}; ended {}; revoked {}",
         counted(removed.totp, "authenticator app", "authenticator apps"),
         counted(removed.passkeys, "passkey", "passkeys"),
         counted(removed.recovery_codes, "recovery code", "recovery codes"),
         counted(removed.sessions, "session", "sessions"),
+        counted(removed.tokens, "access token", "access tokens"),
     )
 }
 
@@ -90,10 +91,12 @@ mod tests {
             passkeys: 0,
             recovery_codes: 10,
             sessions: 2,
+            tokens: 1,
         };
         assert_eq!(
             describe(&removed),
-            "removed 1 authenticator app, 0 passkeys, 10 recovery codes; ended 2 sessions"
+            "removed 1 authenticator app, 0 passkeys, 10 recovery codes; ended 2 sessions; \
+             revoked 1 access token"
         );
     }
 }

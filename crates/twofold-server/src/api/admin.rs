@@ -9,9 +9,9 @@ use twofold_core::audit::EventKind;
 
 use super::mfa::AuthenticatorView;
 use super::passkeys::PasskeyView;
-use super::views::{AccountView, EventPage, EventView, SessionListItem};
+use super::views::{AccessTokenView, AccountView, EventPage, EventView, SessionListItem};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiSession, Client};
+use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery, ApiSession, Client};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -43,7 +43,7 @@ pub struct EventFilter {
 )]
 pub async fn events(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    ApiCaller(session): ApiCaller,
     ApiQuery(filter): ApiQuery<EventFilter>,
 ) -> Result<Json<EventPage>, ApiError> {
     let kind = match filter.kind.as_deref() {
@@ -78,6 +78,8 @@ pub struct MfaResetView {
     recovery_codes: u64,
     /// Sessions ended, on every instance.
     sessions: u64,
+    /// Personal access tokens revoked.
+    tokens: u64,
 }
 
 impl From<MfaReset> for MfaResetView {
@@ -87,6 +89,7 @@ impl From<MfaReset> for MfaResetView {
             passkeys: r.passkeys,
             recovery_codes: r.recovery_codes,
             sessions: r.sessions,
+            tokens: r.tokens,
         }
     }
 }
@@ -252,7 +255,7 @@ pub struct UserPageView {
 )]
 pub async fn users(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    ApiCaller(session): ApiCaller,
     ApiQuery(filter): ApiQuery<UserFilter>,
 ) -> Result<Json<UserPageView>, ApiError> {
     let role = match filter.role.as_deref() {
@@ -303,6 +306,8 @@ pub struct UserDetailView {
     factors: UserFactorsView,
     /// Live sessions, on every instance.
     sessions: Vec<SessionListItem>,
+    /// Live personal access tokens (never the tokens themselves).
+    tokens: Vec<AccessTokenView>,
     /// The latest security events (at most 20), newest first.
     events: Vec<EventView>,
 }
@@ -321,13 +326,14 @@ pub struct UserDetailView {
 )]
 pub async fn user(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    ApiCaller(session): ApiCaller,
     ApiPath(id): ApiPath<twofold_core::AccountId>,
 ) -> Result<Json<UserDetailView>, ApiError> {
     let UserDetail {
         account,
         mfa,
         sessions,
+        tokens,
         events,
     } = state.app.user_detail(&session, id).await?;
     Ok(Json(UserDetailView {
@@ -343,6 +349,7 @@ pub async fn user(
             .iter()
             .map(|s| SessionListItem::new(s, session.id))
             .collect(),
+        tokens: tokens.iter().map(AccessTokenView::from).collect(),
         events: events.iter().map(EventView::from).collect(),
     }))
 }

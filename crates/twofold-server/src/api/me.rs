@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::views::{AccountView, EventPage, EventPaging, EventView};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, ApiSession, Client, EnrollingSession, RequireStepUp};
+use crate::extract::{AnyCaller, ApiCaller, ApiJson, ApiQuery, Client, RequireStepUp};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -35,7 +35,7 @@ pub struct Me {
 )]
 pub async fn me(
     State(state): State<AppState>,
-    EnrollingSession(session): EnrollingSession,
+    AnyCaller(session): AnyCaller,
 ) -> Result<Json<Me>, ApiError> {
     let account = state.app.account(session.account_id).await?;
     let mfa = state.app.mfa_overview(session.account_id).await?;
@@ -60,7 +60,7 @@ pub async fn me(
 )]
 pub async fn events(
     State(state): State<AppState>,
-    ApiSession(session): ApiSession,
+    ApiCaller(session): ApiCaller,
     ApiQuery(paging): ApiQuery<EventPaging>,
 ) -> Result<Json<EventPage>, ApiError> {
     let events = state

@@ -3,12 +3,14 @@
 
 mod accounts;
 mod admin;
+mod introspect;
 mod me;
 mod mfa;
 mod passkeys;
 mod password_links;
 mod sessions;
 mod sign_in;
+mod tokens;
 mod views;
 
 use std::sync::Arc;
@@ -94,6 +96,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(password_links::create_user))
         .routes(routes!(password_links::issue_link))
         .routes(routes!(password_links::set_password))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(tokens::revoke_of_user))
+        .routes(routes!(introspect::introspect))
 }
 
 /// The API's OpenAPI 3 document.

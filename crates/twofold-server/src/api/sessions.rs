@@ -13,7 +13,7 @@ use super::sign_in::{ActiveSession, MfaRequired, active_session, challenge_from,
 use super::views::{SessionListItem, SessionView};
 use crate::cookies;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiSession, Client, EnrollingSession};
+use crate::extract::{AnyCaller, ApiJson, ApiPath, ApiSession, Client, EnrollingSession};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -141,7 +141,7 @@ pub async fn complete_mfa(
 )]
 pub async fn current(
     State(state): State<AppState>,
-    EnrollingSession(session): EnrollingSession,
+    AnyCaller(session): AnyCaller,
 ) -> Result<Json<CurrentSession>, ApiError> {
     let standing = state.app.mfa_standing(&session).await?;
     Ok(Json(CurrentSession {

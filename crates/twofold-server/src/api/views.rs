@@ -2,7 +2,7 @@
 //! returns, and the query options more than one route takes.
 
 use serde::{Deserialize, Serialize};
-use twofold_app::{Account, AuditEvent, Session};
+use twofold_app::{AccessTokenRecord, Account, AuditEvent, Session};
 use utoipa::ToSchema;
 
 /// An account as its owner sees it.
@@ -182,4 +182,37 @@ pub struct RemoveOptions {
     /// Required (true) to remove the last second factor, which turns MFA off.
     #[serde(default)]
     pub confirm_last: bool,
+}
+
+/// A personal access token as listed: never the token itself.
+#[derive(Serialize, ToSchema)]
+pub struct AccessTokenView {
+    #[schema(value_type = Uuid)]
+    pub id: twofold_core::AccessTokenId,
+    pub name: String,
+    /// The token's first characters (`tfp_` and six), to tell tokens apart.
+    #[schema(example = "tfp_3kTq9Z")]
+    pub prefix: String,
+    #[schema(example = json!(["read"]))]
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Written at most once a minute from the same address.
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+}
+
+impl From<&AccessTokenRecord> for AccessTokenView {
+    fn from(t: &AccessTokenRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            scopes: t.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_at: t.created_at.to_rfc3339(),
+            expires_at: t.expires_at.to_rfc3339(),
+            last_used_at: t.last_used_at.map(|at| at.to_rfc3339()),
+            last_used_ip: t.last_used_ip.clone(),
+        }
+    }
 }

@@ -213,6 +213,7 @@ struct UserPage {
     factors: Vec<FactorRow>,
     recovery_left: i64,
     sessions: Vec<SessionRow>,
+    tokens: Vec<TokenRow>,
     events: Vec<EventRow>,
     /// The owner's controls: an owner, on someone else's page.
     owner_controls: bool,
@@ -227,6 +228,16 @@ struct FactorRow {
     kind: &'static str,
     created_at: String,
     last_used_at: String,
+}
+
+/// A personal access token: never the token itself.
+struct TokenRow {
+    name: String,
+    prefix: String,
+    scopes: String,
+    created_at: String,
+    expires_at: String,
+    last_used: String,
 }
 
 struct SessionRow {
@@ -300,6 +311,7 @@ async fn load(
         account,
         mfa,
         sessions,
+        tokens,
         events,
     } = detail;
     let notice = match key {
@@ -366,6 +378,23 @@ async fn load(
                 ip: s.ip.clone().unwrap_or_default(),
                 created_at: s.created_at.to_human(),
                 last_seen_at: s.last_seen_at.to_human(),
+            })
+            .collect(),
+        tokens: tokens
+            .iter()
+            .map(|t| TokenRow {
+                name: t.name.clone(),
+                prefix: t.prefix.clone(),
+                scopes: t.scopes.to_text(),
+                created_at: t.created_at.to_human(),
+                expires_at: t.expires_at.to_human(),
+                last_used: t.last_used_at.map_or_else(
+                    || "never".to_owned(),
+                    |at| match &t.last_used_ip {
+                        Some(ip) => format!("{} from {ip}", at.to_human()),
+                        None => at.to_human(),
+                    },
+                ),
             })
             .collect(),
         events: event_rows,

@@ -4,7 +4,9 @@
 //! aggregate, as the ports are; the helpers they share live here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_tokens;
 mod accounts;
+mod applications;
 mod audit;
 mod challenges;
 mod maintenance;
@@ -15,7 +17,9 @@ mod sessions;
 mod throttle;
 mod totp;
 
+pub use access_tokens::*;
 pub use accounts::*;
+pub use applications::*;
 pub use audit::*;
 pub use challenges::*;
 pub use maintenance::*;
@@ -190,5 +194,9 @@ macro_rules! conformance_cases {
         $run!(one_mfa_deadline_under_concurrency);
         $run!(a_password_link_is_found_until_it_expires_and_a_new_one_replaces_it);
         $run!(a_password_link_is_consumed_once_under_concurrency);
+        $run!(access_tokens_are_found_by_keyed_hash_until_they_expire);
+        $run!(an_access_token_use_is_recorded_once_per_look);
+        $run!(access_tokens_are_revoked_only_by_their_account);
+        $run!(applications_are_stored_listed_and_deleted);
     };
 }

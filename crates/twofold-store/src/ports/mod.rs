@@ -2,7 +2,9 @@
 //! store) and its transaction methods. [`crate::Store`] and [`crate::Tx`]
 //! gather them; `crate::prelude` brings them all into scope.
 
+pub mod access_tokens;
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod challenges;
 pub mod maintenance;

@@ -37,7 +37,7 @@ const SETTINGS: &[(&str, &str)] = &[
 
 /// The policy's settings, whose defaults are `Policy::default()`'s (the one
 /// place they are written), as the text a file or variable would give.
-fn policy_defaults() -> [(&'static str, String); 10] {
+fn policy_defaults() -> [(&'static str, String); 11] {
     let policy = Policy::default();
     let signup = match policy.signup {
         Signup::Closed => "closed",
@@ -60,6 +60,10 @@ fn policy_defaults() -> [(&'static str, String); 10] {
         ("audit_retention", duration_text(policy.audit_retention)),
         ("mfa_required_roles", roles_text(&policy.mfa_required_roles)),
         ("mfa_grace_period", duration_text(policy.mfa_grace_period)),
+        (
+            "token_max_lifetime",
+            duration_text(policy.token_max_lifetime),
+        ),
     ]
 }
 
@@ -239,6 +243,7 @@ fn parse(raw: &BTreeMap<&str, String>) -> Result<Settings, SettingError> {
             audit_retention: duration("audit_retention", get("audit_retention"))?,
             mfa_required_roles: roles("mfa_required_roles", get("mfa_required_roles"))?,
             mfa_grace_period: duration("mfa_grace_period", get("mfa_grace_period"))?,
+            token_max_lifetime: duration("token_max_lifetime", get("token_max_lifetime"))?,
         },
         trusted_proxies: twofold_server::client_ip::parse_trusted_proxies(get("trusted_proxies"))
             .map_err(|reason| SettingError::new("trusted_proxies", reason))?,
@@ -278,6 +283,10 @@ mod tests {
         assert_eq!(s.policy.audit_retention, Duration::from_secs(400 * 86_400));
         assert!(s.policy.mfa_required_roles.is_empty());
         assert_eq!(s.policy.mfa_grace_period, Duration::from_secs(7 * 86_400));
+        assert_eq!(
+            s.policy.token_max_lifetime,
+            Duration::from_secs(365 * 86_400)
+        );
         assert_eq!(s.transport, TransportLimits::default());
         assert_eq!(s.transport.header_read_timeout, Duration::from_secs(10));
         assert_eq!(s.transport.request_timeout, Duration::from_secs(30));

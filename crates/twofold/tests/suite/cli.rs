@@ -338,7 +338,7 @@ async fn recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "removed 1 authenticator app, 0 passkeys, 10 recovery codes; \
-         ended 2 sessions for locked@example.com\n"
+         ended 2 sessions; revoked 0 access tokens for locked@example.com\n"
     );
 
     for holder in [&member, &second, &on_sibling] {
@@ -364,7 +364,7 @@ async fn recover_disable_2fa_resets_a_locked_out_account_beside_a_running_server
     assert_eq!(resets[0]["actor"]["kind"], "cli");
     assert_eq!(
         resets[0]["detail"]["removed"],
-        json!({"totp": 1, "passkeys": 0, "recovery_codes": 10, "sessions": 2})
+        json!({"totp": 1, "passkeys": 0, "recovery_codes": 10, "sessions": 2, "tokens": 0})
     );
     let text = page.to_string();
     assert!(

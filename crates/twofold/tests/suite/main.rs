@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod input_rules;
+mod introspection;
 mod load;
 mod mfa_required;
 mod operator;
@@ -21,6 +22,7 @@ mod password_links;
 mod recovery;
 mod security;
 mod sessions_hardening;
+mod tokens;
 mod totp;
 mod transport;
 

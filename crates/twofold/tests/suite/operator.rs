@@ -42,7 +42,7 @@ async fn an_owner_resets_a_locked_out_member_and_their_sessions_end_everywhere(b
         .expect(StatusCode::OK);
     assert_eq!(
         removed,
-        json!({"totp": 1, "passkeys": 0, "recovery_codes": 10, "sessions": 1})
+        json!({"totp": 1, "passkeys": 0, "recovery_codes": 10, "sessions": 1, "tokens": 0})
     );
     on_sibling
         .get("/api/v1/me")
