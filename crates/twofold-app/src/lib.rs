@@ -3,6 +3,7 @@
 //! commits its change in one transaction; the web pages, the JSON API and
 //! the CLI all call these, so every rule lives in one place.
 
+mod account_status;
 mod accounts;
 mod audit;
 mod error;

@@ -19,6 +19,7 @@ pub struct AccountRow {
     pub role: String,
     pub password_hash: Option<String>,
     pub created_at: i64,
+    pub disabled_at: Option<i64>,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -34,6 +35,7 @@ impl TryFrom<AccountRow> for Account {
                 .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
             password_hash: row.password_hash,
             created_at: row.created_at.into(),
+            disabled_at: row.disabled_at.map(Timestamp::from),
         })
     }
 }
@@ -49,6 +51,7 @@ pub struct AccountSummaryRow {
     pub passkeys: i64,
     pub recovery_codes_left: i64,
     pub last_sign_in: Option<i64>,
+    pub disabled_at: Option<i64>,
 }
 
 impl TryFrom<AccountSummaryRow> for AccountSummary {
@@ -69,6 +72,7 @@ impl TryFrom<AccountSummaryRow> for AccountSummary {
             passkeys: count(row.passkeys),
             recovery_codes_left: count(row.recovery_codes_left),
             last_sign_in: row.last_sign_in.map(Timestamp::from),
+            disabled_at: row.disabled_at.map(Timestamp::from),
         })
     }
 }

@@ -10,6 +10,7 @@ mod recover;
 mod serve;
 mod user_list;
 mod user_role;
+mod user_status;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -100,6 +101,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::List { json }) => user_list::list_users(&settings, json).await,
         Command::User(UserCommand::SetRole { email, role }) => {
             user_role::set_role(&settings, &email, &role).await
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            user_status::set_disabled(&settings, &email, true).await
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            user_status::set_disabled(&settings, &email, false).await
         }
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await
