@@ -56,6 +56,24 @@ impl Operator {
         }
         let mut tx = self.store().begin().await?;
         tx.lock_roles().await?;
+        // An account acting is read again under the role lock: one disabled
+        // (or demoted) while its request was in flight acts no more, so two
+        // owners disabling each other at once leave one of them active.
+        let reach = match actor.account() {
+            None => reach,
+            Some(actor_id) => match tx.account_in_tx(actor_id).await? {
+                Some(me) if !me.is_disabled() => match me.role {
+                    Role::Owner => reach,
+                    Role::Admin => Reach::MembersOnly,
+                    Role::Member => {
+                        return Err(AppError::Forbidden(
+                            "only owners and admins can disable or enable accounts",
+                        ));
+                    }
+                },
+                _ => return Err(AppError::Unauthenticated),
+            },
+        };
         tx.lock_account(id).await?;
         // Read under both locks: neither its role nor its status can change
         // before this transaction ends.

@@ -71,7 +71,7 @@ macro_rules! accounts {
                     // sessions: sign-out, expiry and an MFA reset delete
                     // sessions, while the log only grows.
                     let rows: Vec<AccountSummaryRow> = sqlx::query_as(
-                        "SELECT a.id, a.email, a.email_normalized, a.role, a.created_at, \
+                        "SELECT a.id, a.email, a.email_normalized, a.role, a.created_at, a.disabled_at, \
                          (SELECT COUNT(*) FROM totp_authenticators t \
                           WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp, \
                          (SELECT COUNT(*) FROM passkeys p WHERE p.account_id = a.id) AS passkeys, \

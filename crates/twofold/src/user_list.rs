@@ -88,21 +88,21 @@ fn status(u: &AccountSummary) -> &'static str {
 
 fn header() -> String {
     format!(
-        "{:<40} {:<6} {:<8} {:<3} {:>4} {:>8} {:>5} {:<20} {}",
-        "EMAIL", "ROLE", "STATUS", "MFA", "APPS", "PASSKEYS", "CODES", "CREATED", "LAST SIGN-IN"
+        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<8} {:<20} {}",
+        "EMAIL", "ROLE", "MFA", "APPS", "PASSKEYS", "CODES", "STATUS", "CREATED", "LAST SIGN-IN"
     )
 }
 
 fn row(u: &AccountSummary) -> String {
     format!(
-        "{:<40} {:<6} {:<8} {:<3} {:>4} {:>8} {:>5} {:<20} {}",
+        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<8} {:<20} {}",
         u.email,
         u.role.as_str(),
-        status(u),
         if u.mfa() { "on" } else { "off" },
         u.totp,
         u.passkeys,
         u.recovery_codes_left,
+        status(u),
         u.created_at.to_rfc3339(),
         u.last_sign_in
             .map_or_else(|| "never".to_owned(), |at| at.to_rfc3339()),
