@@ -13,6 +13,7 @@ on_both_backends!(
     who_may_disable_and_enable_whom,
     a_disabled_account_loses_its_sessions_everywhere_and_cannot_sign_in,
     a_disabled_account_with_an_authenticator_is_refused_at_the_password,
+    a_disabled_accounts_passkey_signs_in_no_more,
     the_last_active_owner_can_be_neither_disabled_nor_demoted,
     owners_disabling_each_other_at_once_leave_one_of_each_pair_active,
 );
@@ -413,4 +414,55 @@ async fn owners_disabling_each_other_at_once_leave_one_of_each_pair_active(backe
             "pair {pair}"
         );
     }
+}
+
+/// A passkey alone names its account only once verified: the last guard of
+/// every sign-in refuses it, with the wrong password's answer, and audits why.
+async fn a_disabled_accounts_passkey_signs_in_no_more(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let member = Actor::member(&server, NOAH).await;
+    let member_id = account_id(&member).await;
+    let mut key = twofold_testkit::softkey::SoftKey::new(&server.public_url);
+    member.passkeys().enrol(&mut key, "Laptop").await;
+    Guest::new(&server)
+        .passwordless(&mut key)
+        .await
+        .expect(StatusCode::CREATED);
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+    owner
+        .post(&disable(&member_id), json!({}))
+        .await
+        .expect(StatusCode::OK);
+
+    let refused = Guest::new(&server).passwordless(&mut key).await;
+    let wrong = wrong_password(&server, NOAH).await;
+    assert_eq!((refused.status, refused.body), wrong);
+    let log = owner
+        .get(&format!(
+            "/api/v1/admin/events?account_id={member_id}&kind=sign_in.failed"
+        ))
+        .await
+        .expect(StatusCode::OK);
+    // The passkey's refusal says why; the wrong password's says nothing.
+    let details: Vec<&Value> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["detail"])
+        .collect();
+    assert_eq!(
+        details,
+        [&json!({}), &json!({"reason": "account_disabled"})],
+        "{log}"
+    );
+
+    owner
+        .post(&enable(&member_id), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    Guest::new(&server)
+        .passwordless(&mut key)
+        .await
+        .expect(StatusCode::CREATED);
 }
