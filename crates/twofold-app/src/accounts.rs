@@ -182,6 +182,7 @@ impl App {
             role: new.role,
             password_hash: new.password_hash,
             created_at: new.created_at,
+            disabled_at: None,
         }
     }
 }

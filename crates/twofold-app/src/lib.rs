@@ -4,6 +4,7 @@
 //! the CLI all call these, so every rule lives in one place.
 
 mod access_tokens;
+mod account_status;
 mod accounts;
 mod audit;
 mod error;

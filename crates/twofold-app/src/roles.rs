@@ -37,7 +37,7 @@ impl Operator {
         // Counted after the write, under the lock: whatever changed since
         // `account` was read, the instance is left with an owner or nothing
         // is written (dropping `tx` rolls back).
-        if tx.count_owners().await? == 0 {
+        if tx.count_active_owners().await? == 0 {
             return Err(AppError::LastOwner);
         }
         // A set-password link was issued by someone allowed to act on the

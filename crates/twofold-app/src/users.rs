@@ -26,6 +26,8 @@ pub struct UserQuery {
     pub role: Option<Role>,
     /// Only accounts with (`true`) or without (`false`) two-factor authentication.
     pub mfa: Option<bool>,
+    /// Only disabled (`true`) or active (`false`) accounts.
+    pub disabled: Option<bool>,
     /// The page after the account with this id (the previous page's cursor).
     pub after: Option<AccountId>,
     /// Page size: default 50, at most 200.
@@ -87,6 +89,7 @@ impl Operator {
                     .map(twofold_core::email::normalize),
                 role: query.role,
                 mfa: query.mfa,
+                disabled: query.disabled,
                 after,
                 limit: limit + 1,
             })

@@ -54,6 +54,8 @@ event_kinds! {
     MfaDisabled => "mfa.disabled", "Two-factor authentication turned off";
     MfaReset => "mfa.reset", "Two-factor authentication reset by an administrator";
     RoleChanged => "role.changed", "Role changed";
+    AccountDisabled => "account.disabled", "Account disabled by an administrator";
+    AccountEnabled => "account.enabled", "Account enabled again by an administrator";
     PasskeyAdded => "passkey.added", "Passkey added";
     PasskeyRenamed => "passkey.renamed", "Passkey renamed";
     PasskeyRemoved => "passkey.removed", "Passkey removed";

@@ -51,7 +51,7 @@ macro_rules! access_tokens {
                         $crate::access_token_columns!("t."),
                         ", a.email AS account_email, a.role AS account_role \
                          FROM access_tokens t JOIN accounts a ON a.id = t.account_id \
-                         WHERE t.token_hash = $1 AND t.expires_at > $2"
+                         WHERE t.token_hash = $1 AND t.expires_at > $2 AND a.disabled_at IS NULL"
                     ))
                     .bind(hash.as_bytes())
                     .bind(now.unix())

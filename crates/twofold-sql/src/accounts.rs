@@ -42,7 +42,7 @@ macro_rules! accounts {
                 ) -> StoreResult<Option<Account>> {
                     account(
                         sqlx::query_as(
-                            "SELECT id, email, role, password_hash, created_at FROM accounts WHERE email_normalized = $1",
+                            "SELECT id, email, role, password_hash, created_at, disabled_at FROM accounts WHERE email_normalized = $1",
                         )
                         .bind(normalized_email)
                         .fetch_optional(self.reader())
@@ -54,7 +54,7 @@ macro_rules! accounts {
                 async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
                     account(
                         sqlx::query_as(
-                            "SELECT id, email, role, password_hash, created_at FROM accounts WHERE id = $1",
+                            "SELECT id, email, role, password_hash, created_at, disabled_at FROM accounts WHERE id = $1",
                         )
                         .bind(id.uuid())
                         .fetch_optional(self.reader())
@@ -71,7 +71,7 @@ macro_rules! accounts {
                     // sessions: sign-out, expiry and an MFA reset delete
                     // sessions, while the log only grows.
                     let rows: Vec<AccountSummaryRow> = sqlx::query_as(
-                        "SELECT a.id, a.email, a.email_normalized, a.role, a.created_at, \
+                        "SELECT a.id, a.email, a.email_normalized, a.role, a.created_at, a.disabled_at, \
                          (SELECT COUNT(*) FROM totp_authenticators t \
                           WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp, \
                          (SELECT COUNT(*) FROM passkeys p WHERE p.account_id = a.id) AS passkeys, \
@@ -87,6 +87,7 @@ macro_rules! accounts {
                               OR EXISTS (SELECT 1 FROM passkeys p WHERE p.account_id = a.id)) = $3) \
                          AND ($4 IS NULL OR a.email_normalized > $4 \
                               OR (a.email_normalized = $4 AND a.id > $5)) \
+                         AND ($8 IS NULL OR (a.disabled_at IS NOT NULL) = $8) \
                          ORDER BY a.email_normalized, a.id \
                          LIMIT $6",
                     )
@@ -97,6 +98,7 @@ macro_rules! accounts {
                     .bind(query.after.as_ref().map(|(_, id)| id.uuid()))
                     .bind(i64::from(query.limit))
                     .bind(EventKind::SignInSucceeded.as_str())
+                    .bind(query.disabled)
                     .fetch_all(self.reader())
                     .await
                     .map_err(store_error)?;
@@ -179,12 +181,13 @@ macro_rules! accounts {
                     self.lock_role_changes().await
                 }
 
-                async fn count_owners(&mut self) -> StoreResult<i64> {
-                    let (owners,): (i64,) =
-                        sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE role = 'owner'")
-                            .fetch_one(self.connection())
-                            .await
-                            .map_err(store_error)?;
+                async fn count_active_owners(&mut self) -> StoreResult<i64> {
+                    let (owners,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM accounts WHERE role = 'owner' AND disabled_at IS NULL",
+                    )
+                    .fetch_one(self.connection())
+                    .await
+                    .map_err(store_error)?;
                     Ok(owners)
                 }
 
@@ -195,6 +198,34 @@ macro_rules! accounts {
                             .bind(account.uuid()),
                         self.connection()
                     ))
+                }
+
+                async fn set_disabled(
+                    &mut self,
+                    account: AccountId,
+                    disabled_at: Option<Timestamp>,
+                ) -> StoreResult<bool> {
+                    Ok($crate::changed_one_row!(
+                        sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
+                            .bind(disabled_at.map(|at| at.unix()))
+                            .bind(account.uuid()),
+                        self.connection()
+                    ))
+                }
+
+                async fn account_in_tx(
+                    &mut self,
+                    id: AccountId,
+                ) -> StoreResult<Option<Account>> {
+                    account(
+                        sqlx::query_as(
+                            "SELECT id, email, role, password_hash, created_at, disabled_at FROM accounts WHERE id = $1",
+                        )
+                        .bind(id.uuid())
+                        .fetch_optional(self.connection())
+                        .await
+                        .map_err(store_error)?,
+                    )
                 }
             }
         };

@@ -27,7 +27,7 @@ macro_rules! passkeys {
                 ) -> StoreResult<Option<Account>> {
                     account(
                         sqlx::query_as(
-                            "SELECT id, email, role, password_hash, created_at FROM accounts WHERE webauthn_user_id = $1",
+                            "SELECT id, email, role, password_hash, created_at, disabled_at FROM accounts WHERE webauthn_user_id = $1",
                         )
                         .bind(user)
                         .fetch_optional(self.reader())

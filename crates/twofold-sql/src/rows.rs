@@ -23,6 +23,7 @@ pub struct AccountRow {
     pub role: String,
     pub password_hash: Option<String>,
     pub created_at: i64,
+    pub disabled_at: Option<i64>,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -38,6 +39,7 @@ impl TryFrom<AccountRow> for Account {
                 .map_err(|_| StoreError::Corrupt(format!("account {} role", row.id)))?,
             password_hash: row.password_hash,
             created_at: row.created_at.into(),
+            disabled_at: row.disabled_at.map(Timestamp::from),
         })
     }
 }
@@ -53,6 +55,7 @@ pub struct AccountSummaryRow {
     pub passkeys: i64,
     pub recovery_codes_left: i64,
     pub last_sign_in: Option<i64>,
+    pub disabled_at: Option<i64>,
 }
 
 impl TryFrom<AccountSummaryRow> for AccountSummary {
@@ -73,6 +76,7 @@ impl TryFrom<AccountSummaryRow> for AccountSummary {
             passkeys: count(row.passkeys),
             recovery_codes_left: count(row.recovery_codes_left),
             last_sign_in: row.last_sign_in.map(Timestamp::from),
+            disabled_at: row.disabled_at.map(Timestamp::from),
         })
     }
 }

@@ -34,7 +34,7 @@ macro_rules! sessions {
                 ) -> StoreResult<Option<Session>> {
                     let row: Option<SessionRow> = sqlx::query_as(
                         $crate::select_sessions!(
-                            "WHERE s.token_hash = $1 AND s.expires_at > $2"
+                            "WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
                         ),
                     )
                     .bind(token.as_bytes())

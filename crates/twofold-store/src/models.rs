@@ -23,6 +23,14 @@ pub struct Account {
     /// Argon2id PHC string; `None` for an account that cannot use a password.
     pub password_hash: Option<String>,
     pub created_at: Timestamp,
+    /// When an owner or admin disabled it; `None` while it is active.
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl Account {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 impl std::fmt::Debug for Account {
@@ -32,6 +40,7 @@ impl std::fmt::Debug for Account {
             .field("email", &self.email)
             .field("role", &self.role)
             .field("created_at", &self.created_at)
+            .field("disabled_at", &self.disabled_at)
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +130,8 @@ pub struct AccountListQuery {
     pub role: Option<Role>,
     /// Only accounts with (`true`) or without (`false`) a strong factor.
     pub mfa: Option<bool>,
+    /// Only disabled (`true`) or active (`false`) accounts.
+    pub disabled: Option<bool>,
     /// Only accounts after this (normalized email, id): keyset paging.
     pub after: Option<(String, AccountId)>,
     pub limit: u32,
@@ -141,6 +152,8 @@ pub struct AccountSummary {
     pub recovery_codes_left: u64,
     /// The latest `sign_in.succeeded` event.
     pub last_sign_in: Option<Timestamp>,
+    /// When it was disabled; `None` while it is active.
+    pub disabled_at: Option<Timestamp>,
 }
 
 impl AccountSummary {

@@ -109,6 +109,19 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Disable an account: every session of it ends and signing in is
+    /// refused; needs the database settings only (exit 1 if there is no
+    /// such account, or it is the last active owner).
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again; needs the database settings only
+    /// (exit 1 if there is no such account).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]

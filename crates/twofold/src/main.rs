@@ -12,6 +12,7 @@ mod serve;
 mod user_list;
 mod user_password;
 mod user_role;
+mod user_status;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -107,6 +108,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::User(UserCommand::ResetPassword { email }) => {
             user_password::reset_password(&settings, &email).await
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            user_status::set_disabled(&settings, &email, true).await
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            user_status::set_disabled(&settings, &email, false).await
         }
         Command::Recover(RecoverCommand::DisableTwoFactor { email }) => {
             recover::disable_two_factor(&settings, &email).await

@@ -24,6 +24,9 @@ struct UserLine<'a> {
     passkeys: u64,
     recovery_codes_left: u64,
     last_sign_in: Option<String>,
+    /// `active` or `disabled`.
+    status: &'static str,
+    disabled_at: Option<String>,
 }
 
 impl<'a> From<&'a AccountSummary> for UserLine<'a> {
@@ -38,6 +41,8 @@ impl<'a> From<&'a AccountSummary> for UserLine<'a> {
             passkeys: u.passkeys,
             recovery_codes_left: u.recovery_codes_left,
             last_sign_in: u.last_sign_in.map(|at| at.to_rfc3339()),
+            status: status(u),
+            disabled_at: u.disabled_at.map(|at| at.to_rfc3339()),
         }
     }
 }
@@ -73,22 +78,31 @@ pub(crate) async fn list_users(settings: &Settings, json: bool) -> Result<(), Fa
     }
 }
 
+fn status(u: &AccountSummary) -> &'static str {
+    if u.disabled_at.is_some() {
+        "disabled"
+    } else {
+        "active"
+    }
+}
+
 fn header() -> String {
     format!(
-        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<20} {}",
-        "EMAIL", "ROLE", "MFA", "APPS", "PASSKEYS", "CODES", "CREATED", "LAST SIGN-IN"
+        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<8} {:<20} {}",
+        "EMAIL", "ROLE", "MFA", "APPS", "PASSKEYS", "CODES", "STATUS", "CREATED", "LAST SIGN-IN"
     )
 }
 
 fn row(u: &AccountSummary) -> String {
     format!(
-        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<20} {}",
+        "{:<40} {:<6} {:<3} {:>4} {:>8} {:>5} {:<8} {:<20} {}",
         u.email,
         u.role.as_str(),
         if u.mfa() { "on" } else { "off" },
         u.totp,
         u.passkeys,
         u.recovery_codes_left,
+        status(u),
         u.created_at.to_rfc3339(),
         u.last_sign_in
             .map_or_else(|| "never".to_owned(), |at| at.to_rfc3339()),
@@ -112,11 +126,13 @@ mod tests {
             passkeys: 0,
             recovery_codes_left: 10,
             last_sign_in: None,
+            disabled_at: None,
         };
         let row = row(&user);
         assert!(row.starts_with("mia@example.com "), "{row}");
         assert!(row.ends_with(" never"), "{row}");
         assert_eq!(header().find("ROLE"), row.find("member"));
+        assert_eq!(header().find("STATUS"), row.find("active"));
         assert_eq!(header().find("MFA"), row.find("on "));
     }
 }

@@ -12,7 +12,7 @@ pub(crate) use challenge::CodeFailure;
 pub use challenge::{CHALLENGE_LIFETIME, MfaProof};
 
 use serde_json::json;
-use twofold_core::audit::EventKind;
+use twofold_core::audit::{Actor, EventKind};
 use twofold_core::mfa_policy::MfaStanding;
 use twofold_core::session::{Aal, Amr};
 use twofold_core::token::{ChallengeId, SessionToken};
@@ -20,6 +20,10 @@ use twofold_core::{PasskeyId, SessionId, Timestamp};
 use twofold_store::{Account, NewSession, Session, Tx};
 
 use crate::mfa::MfaMethod;
+
+/// The `reason` of a `sign_in.failed` row refused because the account is
+/// disabled (the caller sees a wrong password's answer).
+pub(crate) const DISABLED: &str = "account_disabled";
 use crate::{App, AppError, AppResult, RequestContext};
 
 /// How a sign-in was made: what its new session records.
@@ -87,6 +91,26 @@ impl App {
         how: SignedInWith,
         ctx: &RequestContext,
     ) -> AppResult<IssuedSession> {
+        // The last guard of every way in: read under the account lock, which
+        // disabling also takes, so a session is never made for an account
+        // disabled before this commit (and one made just before is ended by it).
+        tx.lock_account(account.id).await?;
+        let active = tx
+            .account_in_tx(account.id)
+            .await?
+            .is_some_and(|current| !current.is_disabled());
+        if !active {
+            drop(tx);
+            let event = self.event(
+                EventKind::SignInFailed,
+                Some(account.id),
+                Actor::Anonymous,
+                ctx,
+                json!({ "reason": DISABLED }),
+            );
+            self.record_event(event).await?;
+            return Err(AppError::InvalidCredentials);
+        }
         let standing = self.mfa_standing_at_sign_in(&mut *tx, account).await?;
         let issued = self
             .issue_session(&mut *tx, account, &how, standing, ctx)

@@ -10,7 +10,7 @@ use twofold_core::session::{Aal, Amr};
 use twofold_core::throttle::Counter;
 use webauthn_rs::prelude::PublicKeyCredential;
 
-use super::{IssuedSession, SignInOutcome, SignedInWith};
+use super::{DISABLED, IssuedSession, SignInOutcome, SignedInWith};
 use crate::audit::password_keys;
 use crate::throttle::{Refusal, Reserve};
 use crate::{App, AppError, AppResult, RequestContext};
@@ -58,16 +58,24 @@ impl App {
         let verified = self.passwords.verify(stored, password.clone()).await;
         let (attempt, verification) = self.unless_failed(attempt, verified).await?;
         let (account, needs_rehash) = match (account, verification) {
-            (Some(account), Verification::Valid { needs_rehash }) => (account, needs_rehash),
-            _ => {
+            (Some(account), Verification::Valid { needs_rehash }) if !account.is_disabled() => {
+                (account, needs_rehash)
+            }
+            (account, verification) => {
                 // The reservation stays as the failure. No email in the
-                // detail: people type passwords into it.
+                // detail: people type passwords into it. A disabled account
+                // gets the wrong password's answer, after the same work;
+                // only the audit row tells the admins why.
+                let detail = match (account, verification) {
+                    (Some(_), Verification::Valid { .. }) => json!({ "reason": DISABLED }),
+                    _ => json!({}),
+                };
                 let event = self.event(
                     EventKind::SignInFailed,
                     account_id,
                     Actor::Anonymous,
                     ctx,
-                    json!({}),
+                    detail,
                 );
                 self.record_event(event).await?;
                 return Err(AppError::InvalidCredentials);

@@ -9,7 +9,9 @@ use twofold_core::audit::EventKind;
 
 use super::mfa::AuthenticatorView;
 use super::passkeys::PasskeyView;
-use super::views::{AccessTokenView, AccountView, EventPage, EventView, SessionListItem};
+use super::views::{
+    AccessTokenView, AccountStatus, AccountView, EventPage, EventView, SessionListItem,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery, ApiSession, Client};
 use crate::state::AppState;
@@ -161,6 +163,59 @@ pub async fn set_user_role(
     Ok(Json(AccountView::from(&account)))
 }
 
+/// Disable an account (step-up; owners: anyone but themselves, admins:
+/// members only). Every session of theirs ends at once, on every instance,
+/// and signing in is refused with the wrong password's answer. Already
+/// disabled: `200`, no change, not audited. Audited `account.disabled`
+/// with the sessions ended, in the user's own activity list too. The same
+/// change as `twofold user disable`.
+#[utoipa::path(
+    post, path = "/admin/users/{id}/disable", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account, disabled", body = AccountView),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "A member, an admin naming an owner or admin (`forbidden`), or no fresh step-up (`reauth_required`)", body = ErrorBody),
+        (status = 404, description = "No such account (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Your own account (`own_account`), or the last active owner (`last_owner`)", body = ErrorBody),
+    )
+)]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<twofold_core::AccountId>,
+) -> Result<Json<AccountView>, ApiError> {
+    let account = state.app.disable_user(&session, id, &ctx).await?;
+    Ok(Json(AccountView::from(&account)))
+}
+
+/// Enable a disabled account again (the same rules as disabling). Already
+/// active: `200`, no change, not audited. Audited `account.enabled`, in the
+/// user's own activity list too. The same change as `twofold user enable`.
+#[utoipa::path(
+    post, path = "/admin/users/{id}/enable", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account, active", body = AccountView),
+        (status = 401, description = "No valid session (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "A member, an admin naming an owner or admin (`forbidden`), or no fresh step-up (`reauth_required`)", body = ErrorBody),
+        (status = 404, description = "No such account (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Your own account (`own_account`)", body = ErrorBody),
+    )
+)]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    ApiSession(session): ApiSession,
+    Client(ctx): Client,
+    ApiPath(id): ApiPath<twofold_core::AccountId>,
+) -> Result<Json<AccountView>, ApiError> {
+    let account = state.app.enable_user(&session, id, &ctx).await?;
+    Ok(Json(AccountView::from(&account)))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
@@ -170,6 +225,8 @@ pub struct UserFilter {
     role: Option<String>,
     /// Only users with (`true`) or without (`false`) two-factor authentication.
     mfa: Option<bool>,
+    /// Only `active` or only `disabled` users.
+    status: Option<String>,
     /// At most this many users (1–200, default 50).
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
@@ -202,6 +259,10 @@ pub struct UserRow {
     /// enrolling a factor). Null when compliant, or until its first sign-in
     /// since the requirement applied starts the deadline.
     mfa_due: Option<String>,
+    /// `active` or `disabled`.
+    status: AccountStatus,
+    /// When it was disabled (RFC 3339); null while it is active.
+    disabled_at: Option<String>,
 }
 
 impl UserRow {
@@ -228,6 +289,8 @@ impl From<&AccountSummary> for UserRow {
             last_sign_in: u.last_sign_in.map(|at| at.to_rfc3339()),
             mfa_required: false,
             mfa_due: None,
+            status: AccountStatus::of(u.disabled_at),
+            disabled_at: u.disabled_at.map(|at| at.to_rfc3339()),
         }
     }
 }
@@ -265,10 +328,21 @@ pub async fn users(
                 .map_err(|_| ApiError::invalid_request(format!("unknown role {text:?}")))?,
         ),
     };
+    let disabled = match filter.status.as_deref() {
+        None => None,
+        Some("active") => Some(false),
+        Some("disabled") => Some(true),
+        Some(text) => {
+            return Err(ApiError::invalid_request(format!(
+                "unknown status {text:?}: active or disabled"
+            )));
+        }
+    };
     let query = UserQuery {
         search: filter.q,
         role,
         mfa: filter.mfa,
+        disabled,
         after: filter.cursor,
         limit: filter.limit,
     };

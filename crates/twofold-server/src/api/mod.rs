@@ -91,6 +91,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::events))
         .routes(routes!(admin::disable_user_mfa))
         .routes(routes!(admin::set_user_role))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
         .routes(routes!(admin::users))
         .routes(routes!(admin::user))
         .routes(routes!(password_links::create_user))

@@ -16,6 +16,11 @@ pub struct AccountView {
     pub role: twofold_core::Role,
     /// RFC 3339.
     pub created_at: String,
+    /// `active`, or `disabled`: no session, and signing in is refused.
+    #[schema(example = "active")]
+    pub status: AccountStatus,
+    /// When it was disabled (RFC 3339); null while it is active.
+    pub disabled_at: Option<String>,
 }
 
 impl From<&Account> for AccountView {
@@ -25,6 +30,26 @@ impl From<&Account> for AccountView {
             email: a.email.clone(),
             role: a.role,
             created_at: a.created_at.to_rfc3339(),
+            status: AccountStatus::of(a.disabled_at),
+            disabled_at: a.disabled_at.map(|at| at.to_rfc3339()),
+        }
+    }
+}
+
+/// Whether an account may sign in.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn of(disabled_at: Option<twofold_core::Timestamp>) -> Self {
+        if disabled_at.is_some() {
+            Self::Disabled
+        } else {
+            Self::Active
         }
     }
 }

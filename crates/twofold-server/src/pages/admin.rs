@@ -143,6 +143,7 @@ async fn list_page(
         search: Some(q.clone()),
         role,
         mfa,
+        disabled: None,
         after,
         limit,
     };

@@ -19,6 +19,7 @@ pub async fn accounts_round_trip(store: Arc<dyn Store>) {
     assert_eq!(found.role, Role::Admin);
     assert_eq!(found.created_at, T0);
     assert_eq!(found.password_hash, new.password_hash);
+    assert_eq!(found.disabled_at, None);
     assert_eq!(
         store.account_by_id(new.id).await.unwrap().unwrap().id,
         new.id
@@ -96,9 +97,9 @@ pub async fn roles_change_and_owners_are_counted(store: Arc<dyn Store>) {
     insert(&store, &member).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     tx.lock_roles().await.unwrap();
-    assert_eq!(tx.count_owners().await.unwrap(), 1);
+    assert_eq!(tx.count_active_owners().await.unwrap(), 1);
     assert!(tx.set_role(member.id, Role::Owner).await.unwrap());
-    assert_eq!(tx.count_owners().await.unwrap(), 2);
+    assert_eq!(tx.count_active_owners().await.unwrap(), 2);
     let unknown = AccountId::from_uuid(ordered_id());
     assert!(!tx.set_role(unknown, Role::Admin).await.unwrap());
     tx.commit().await.unwrap();
@@ -122,7 +123,7 @@ pub async fn role_changes_keep_an_owner_under_concurrency(store: Arc<dyn Store>)
             let mut tx = store.begin().await.unwrap();
             tx.lock_roles().await.unwrap();
             assert!(tx.set_role(target, Role::Admin).await.unwrap());
-            if tx.count_owners().await.unwrap() == 0 {
+            if tx.count_active_owners().await.unwrap() == 0 {
                 return false;
             }
             tx.commit().await.unwrap();
@@ -135,7 +136,7 @@ pub async fn role_changes_keep_an_owner_under_concurrency(store: Arc<dyn Store>)
     }
     assert_eq!(kept, 1);
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.count_owners().await.unwrap(), 1);
+    assert_eq!(tx.count_active_owners().await.unwrap(), 1);
 }
 
 /// The administration list: its counts, its filters and keyset paging.
@@ -227,6 +228,7 @@ pub async fn the_account_list_counts_filters_and_pages(store: Arc<dyn Store>) {
     assert_eq!(emails(&list(search("B_X")).await), ["b_x@example.com"]);
     assert_eq!(emails(&list(search("OLGA@")).await), ["Olga@example.com"]);
     assert!(list(search("%")).await.is_empty(), "% is literal");
+    assert!(everyone.iter().all(|row| row.disabled_at.is_none()));
     let by_role = list(AccountListQuery {
         role: Some(Role::Member),
         limit: 10,
@@ -270,4 +272,112 @@ pub async fn the_account_list_counts_filters_and_pages(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(seen, emails(&everyone), "pages neither skip nor repeat");
+}
+
+/// Disabling and enabling: the stored time, the list's status filter, the
+/// in-transaction read, and an unknown account.
+pub async fn accounts_are_disabled_and_enabled(store: Arc<dyn Store>) {
+    let owner = account("owner@example.com", Role::Owner);
+    let member = account("member@example.com", Role::Member);
+    insert(&store, &owner).await.unwrap();
+    insert(&store, &member).await.unwrap();
+    let at = T0.plus(secs(60));
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_account(member.id).await.unwrap();
+    let before = tx.account_in_tx(member.id).await.unwrap().unwrap();
+    assert_eq!(
+        (before.email.as_str(), before.disabled_at),
+        ("member@example.com", None)
+    );
+    assert!(tx.set_disabled(member.id, Some(at)).await.unwrap());
+    let after = tx.account_in_tx(member.id).await.unwrap().unwrap();
+    assert_eq!(
+        after.disabled_at,
+        Some(at),
+        "the transaction sees its own write"
+    );
+    let unknown = AccountId::from_uuid(ordered_id());
+    assert!(!tx.set_disabled(unknown, Some(at)).await.unwrap());
+    assert!(tx.account_in_tx(unknown).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+
+    let stored = store.account_by_id(member.id).await.unwrap().unwrap();
+    assert_eq!(stored.disabled_at, Some(at));
+    assert!(stored.is_disabled());
+    let by_email = store
+        .account_by_email("member@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_email.disabled_at, Some(at));
+
+    let list = |disabled: Option<bool>| {
+        let store = store.clone();
+        async move {
+            store
+                .list_accounts(&AccountListQuery {
+                    disabled,
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|row| (row.email, row.disabled_at))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list(None).await,
+        [
+            ("member@example.com".to_owned(), Some(at)),
+            ("owner@example.com".to_owned(), None)
+        ]
+    );
+    assert_eq!(
+        list(Some(true)).await,
+        [("member@example.com".to_owned(), Some(at))]
+    );
+    assert_eq!(
+        list(Some(false)).await,
+        [("owner@example.com".to_owned(), None)]
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.set_disabled(member.id, None).await.unwrap());
+    tx.commit().await.unwrap();
+    let stored = store.account_by_id(member.id).await.unwrap().unwrap();
+    assert_eq!(stored.disabled_at, None);
+    assert_eq!(list(Some(true)).await, []);
+}
+
+/// A disabled owner is no longer counted: demoting the last active owner
+/// leaves none.
+pub async fn only_active_owners_are_counted(store: Arc<dyn Store>) {
+    let first = account("first@example.com", Role::Owner);
+    let second = account("second@example.com", Role::Owner);
+    insert(&store, &first).await.unwrap();
+    insert(&store, &second).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_roles().await.unwrap();
+    assert_eq!(tx.count_active_owners().await.unwrap(), 2);
+    assert!(tx.set_disabled(second.id, Some(T0)).await.unwrap());
+    assert_eq!(tx.count_active_owners().await.unwrap(), 1);
+    assert!(tx.set_role(first.id, Role::Admin).await.unwrap());
+    assert_eq!(tx.count_active_owners().await.unwrap(), 0);
+}
+
+/// The token lookup never returns a session of a disabled account, however
+/// the session got there (disabling deletes them too, under the account
+/// lock; this is the guard every instance applies on every request).
+pub async fn a_disabled_account_has_no_session_by_token(store: Arc<dyn Store>) {
+    let member = account("gina@example.com", Role::Member);
+    insert(&store, &member).await.unwrap();
+    let token = SessionToken::generate().unwrap();
+    insert_session(&store, &session(member.id, &token, T0.plus(secs(3600)))).await;
+    assert!(session_at(&store, &token, T0).await.is_some());
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.set_disabled(member.id, Some(T0)).await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(session_at(&store, &token, T0).await.is_none());
 }

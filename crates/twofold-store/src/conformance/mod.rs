@@ -167,6 +167,9 @@ macro_rules! conformance_cases {
         $run!(roles_change_and_owners_are_counted);
         $run!(role_changes_keep_an_owner_under_concurrency);
         $run!(the_account_list_counts_filters_and_pages);
+        $run!(accounts_are_disabled_and_enabled);
+        $run!(only_active_owners_are_counted);
+        $run!(a_disabled_account_has_no_session_by_token);
         $run!(sessions_are_found_by_token_hash_until_they_expire);
         $run!(touching_a_session_writes_only_when_stale);
         $run!(a_session_is_deleted_only_by_its_account);

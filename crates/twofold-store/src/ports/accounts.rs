@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use twofold_core::factor::StrongFactors;
-use twofold_core::{AccountId, Role};
+use twofold_core::{AccountId, Role, Timestamp};
 
 use crate::{Account, AccountListQuery, AccountSummary, NewAccount, StoreResult};
 
@@ -45,9 +45,23 @@ pub trait AccountTx: Send {
     /// owners demoting each other at once must not both see the other remain.
     async fn lock_roles(&mut self) -> StoreResult<()>;
 
-    /// How many accounts are owners (run it under [`Self::lock_roles`]).
-    async fn count_owners(&mut self) -> StoreResult<i64>;
+    /// How many accounts are owners and not disabled (run it under
+    /// [`Self::lock_roles`]).
+    async fn count_active_owners(&mut self) -> StoreResult<i64>;
 
     /// Returns whether the account exists (and so now has `role`).
     async fn set_role(&mut self, account: AccountId, role: Role) -> StoreResult<bool>;
+
+    /// Disables the account (`Some(at)`) or enables it (`None`). Returns
+    /// whether the account exists.
+    async fn set_disabled(
+        &mut self,
+        account: AccountId,
+        disabled_at: Option<Timestamp>,
+    ) -> StoreResult<bool>;
+
+    /// The account as the transaction sees it (read it under
+    /// [`Self::lock_account`] or [`Self::lock_roles`] when a decision
+    /// depends on its status or role).
+    async fn account_in_tx(&mut self, account: AccountId) -> StoreResult<Option<Account>>;
 }

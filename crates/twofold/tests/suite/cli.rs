@@ -294,6 +294,7 @@ on_both_backends!(
     recover_disable_2fa_exits_1_for_an_unknown_email_or_nothing_to_remove,
     user_list_prints_a_table_or_json_lines_with_the_database_settings_alone,
     user_set_role_changes_a_role_and_keeps_the_last_owner,
+    user_disable_and_enable_end_sessions_refuse_sign_in_and_keep_the_last_owner,
 );
 
 /// `twofold recover disable-2fa` with the database URL alone (no key), run
@@ -530,6 +531,106 @@ async fn user_set_role_changes_a_role_and_keeps_the_last_owner(backend: Backend)
     let bad = set_role(&db, "mia@example.com", "king").await;
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(bad.stdout.is_empty());
+}
+
+/// `twofold user disable|enable` with the database URL alone (no key), off
+/// the async workers so an in-process server keeps answering.
+async fn user_status(db: &TestDb, command: &str, email: &str) -> Output {
+    let url = db.url.clone();
+    let (command, email) = (command.to_owned(), email.to_owned());
+    tokio::task::spawn_blocking(move || {
+        twofold(
+            &["user", &command, "--email", &email],
+            &[("TWOFOLD_DATABASE_URL", &url)],
+            None,
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// On SQLite with the server stopped, on PostgreSQL beside the running
+/// server: the member's session ends at once, signing in is answered as a
+/// wrong password, and the last active owner stays.
+async fn user_disable_and_enable_end_sessions_refuse_sign_in_and_keep_the_last_owner(
+    backend: Backend,
+) {
+    const MIA: &str = "mia@example.com";
+    let (db, server) = open_instance(backend).await;
+    let token = Actor::member(&server, MIA).await.token;
+    let running = backend == Backend::Postgres;
+    let server = if running {
+        Some(server)
+    } else {
+        drop(server);
+        None
+    };
+
+    let disabled = user_status(&db, "disable", MIA).await;
+    assert_eq!(disabled.status.code(), Some(0), "{}", stderr(&disabled));
+    let said = String::from_utf8_lossy(&disabled.stdout).into_owned();
+    assert!(said.starts_with("mia@example.com is disabled"), "{said}");
+    let again = user_status(&db, "disable", MIA).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let last = user_status(&db, "disable", "owner@example.com").await;
+    assert_eq!(last.status.code(), Some(1), "{}", stderr(&last));
+    assert!(stderr(&last).contains("last owner"), "{}", stderr(&last));
+    let unknown = user_status(&db, "enable", "nobody@example.com").await;
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("no account"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let server = match server {
+        Some(server) => server,
+        None => TestServer::start(&db).await,
+    };
+    Actor::with_token(&server, &token)
+        .get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let guest = Guest::new(&server);
+    let refused = guest.sign_in(MIA, PASSWORD).await;
+    let wrong = guest.sign_in(MIA, "not the password at all").await;
+    assert_eq!(refused, wrong);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let listed = user_list(&db, &["user", "list", "--json"]).await;
+    let text = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let mia: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&mia["email"], &mia["status"]),
+        (&json!(MIA), &json!("disabled")),
+        "{text}"
+    );
+    assert!(mia["disabled_at"].is_string(), "{text}");
+
+    let enabled = user_status(&db, "enable", MIA).await;
+    assert_eq!(enabled.status.code(), Some(0), "{}", stderr(&enabled));
+    assert_eq!(
+        String::from_utf8_lossy(&enabled.stdout),
+        "mia@example.com is active\n"
+    );
+    let member = Actor::sign_in(&server, MIA, PASSWORD).await;
+    let own = member.events("").await;
+    let off = events_of_kind(&own, "account.disabled");
+    let on = events_of_kind(&own, "account.enabled");
+    assert_eq!((off.len(), on.len()), (1, 1), "{own}");
+    assert_eq!(off[0]["actor"]["kind"], "cli");
+    assert_eq!(off[0]["detail"]["sessions"], 1, "{own}");
+    assert_eq!(on[0]["actor"]["kind"], "cli");
+}
+
+#[test]
+fn user_disable_exits_2_on_a_bad_database_setting() {
+    let out = twofold(
+        &["user", "disable", "--email", "a@example.com"],
+        &[("TWOFOLD_DATABASE_URL", "mysql://x")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
 }
 
 on_both_backends!(user_reset_password_prints_a_link_that_sets_the_password_once);

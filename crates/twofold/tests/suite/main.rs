@@ -3,6 +3,7 @@
 //! in a real browser.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account_status;
 mod admin_pages;
 mod admin_users;
 mod api;

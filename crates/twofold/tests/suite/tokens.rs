@@ -20,6 +20,7 @@ on_both_backends!(
     a_token_reports_the_owners_mfa_at_creation_and_its_scopes_hold,
     a_revoked_or_expired_token_stops_at_once_on_every_instance,
     every_mfa_reset_revokes_the_accounts_tokens,
+    a_password_reset_and_disabling_the_account_revoke_its_tokens,
     an_owner_revokes_someones_token_after_step_up,
     the_token_limit_holds_under_parallel_requests,
 );
@@ -349,6 +350,65 @@ async fn every_mfa_reset_revokes_the_accounts_tokens(backend: Backend) {
         .await
         .expect(StatusCode::OK);
     assert_eq!(removed["tokens"], json!(1), "{removed}");
+    bot.get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+async fn a_password_reset_and_disabling_the_account_revoke_its_tokens(backend: Backend) {
+    let (db, server) = open_instance(backend).await;
+    let sibling = TestServer::start_sibling(&db, &server).await;
+    let member = Actor::member(&server, MEMBER).await;
+    let member_id = account_id(&member).await;
+    let owner = Actor::sign_in(&server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+
+    // A set-password link, used: the reset revokes every token.
+    let bot = Actor::with_token(&sibling, &text(&create(&member, "a", &["read"]).await));
+    bot.get("/api/v1/me").await.expect(StatusCode::OK);
+    let link = owner
+        .post(
+            &format!("/api/v1/admin/users/{member_id}/password-link"),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let url = link["set_password_url"].as_str().unwrap();
+    let token = url.split("token=").nth(1).unwrap();
+    let new_password = "plum garnet orbit quay";
+    twofold_testkit::Guest::new(&server)
+        .post(
+            "/api/v1/password/set",
+            json!({"token": token, "password": new_password}),
+        )
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    bot.get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // Disabling the account: its tokens stop at once on every instance,
+    // and enabling it again does not bring them back.
+    let member = Actor::sign_in(&server, MEMBER, new_password).await;
+    let bot = Actor::with_token(&sibling, &text(&create(&member, "b", &["read"]).await));
+    bot.get("/api/v1/me").await.expect(StatusCode::OK);
+    owner
+        .post(
+            &format!("/api/v1/admin/users/{member_id}/disable"),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    bot.get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    owner
+        .post(
+            &format!("/api/v1/admin/users/{member_id}/enable"),
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
     bot.get("/api/v1/me")
         .await
         .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
