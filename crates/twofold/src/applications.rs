@@ -2,25 +2,17 @@
 //! tokens (`POST /api/v1/introspect`). Like the other operator commands,
 //! they need the database settings only.
 
-use std::sync::Arc;
-
-use twofold_app::{AppError, Operator};
+use twofold_app::AppError;
 use twofold_core::ApplicationId;
 
 use crate::Failure;
-use crate::boot::SystemClock;
 use crate::config::Settings;
-use crate::recover::{open_store_only, os_user};
-
-async fn operator(settings: &Settings) -> Result<Operator, Failure> {
-    let store = open_store_only(settings).await?;
-    Ok(Operator::new(store, Arc::new(SystemClock)))
-}
+use crate::recover::{open_operator, os_user};
 
 /// Prints the new application's client id and secret; the secret is shown
 /// this once (only its hash is stored).
 pub(crate) async fn create(settings: &Settings, name: &str) -> Result<(), Failure> {
-    let created = operator(settings)
+    let created = open_operator(settings)
         .await?
         .create_application(name, os_user())
         .await?;
@@ -32,7 +24,7 @@ pub(crate) async fn create(settings: &Settings, name: &str) -> Result<(), Failur
 
 /// One application a line: client id, created, name.
 pub(crate) async fn list(settings: &Settings) -> Result<(), Failure> {
-    for application in operator(settings).await?.applications().await? {
+    for application in open_operator(settings).await?.applications().await? {
         println!(
             "{}  {}  {}",
             application.id,
@@ -48,7 +40,7 @@ pub(crate) async fn delete(settings: &Settings, client_id: &str) -> Result<(), F
     let id: ApplicationId = client_id
         .parse()
         .map_err(|_| Failure::Other(format!("{client_id:?} is not a client id")))?;
-    match operator(settings)
+    match open_operator(settings)
         .await?
         .delete_application(id, os_user())
         .await

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use twofold_app::{AppError, MfaReset, Operator, RequestContext, ResetTarget};
 use twofold_core::audit::Actor;
-use twofold_store::Store;
 
 use crate::Failure;
 use crate::boot::{self, Backend, SystemClock};
@@ -15,8 +14,7 @@ use crate::config::Settings;
 
 /// `twofold recover disable-2fa --email E`.
 pub(crate) async fn disable_two_factor(settings: &Settings, email: &str) -> Result<(), Failure> {
-    let store = open_store_only(settings).await?;
-    let operator = Operator::new(store, Arc::new(SystemClock));
+    let operator = open_operator(settings).await?;
     let reset = operator
         .reset_mfa(
             ResetTarget::Email(email.to_owned()),
@@ -39,7 +37,7 @@ pub(crate) async fn disable_two_factor(settings: &Settings, email: &str) -> Resu
 /// is the settings' or the database's: exit code 2. A SQLite file that does
 /// not exist is refused rather than created: an empty new database would
 /// only answer "no such account" for a path typed wrong.
-pub(crate) async fn open_store_only(settings: &Settings) -> Result<Arc<dyn Store>, Failure> {
+pub(crate) async fn open_operator(settings: &Settings) -> Result<Operator, Failure> {
     let url = match &settings.database_url {
         Some(url) => url.clone(),
         None => boot::default_database_url(&settings.data_dir),
@@ -53,9 +51,10 @@ pub(crate) async fn open_store_only(settings: &Settings) -> Result<Arc<dyn Store
             file.display()
         )));
     }
-    boot::open_store(&url)
+    let store = boot::open_store(&url)
         .await
-        .map_err(|e| Failure::Setting(e.to_string()))
+        .map_err(|e| Failure::Setting(e.to_string()))?;
+    Ok(Operator::new(store, Arc::new(SystemClock)))
 }
 
 /// Who ran the command, as the shell knows them: for the audit log only.

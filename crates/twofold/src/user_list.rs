@@ -3,14 +3,12 @@
 //! operator can look before a break-glass reset.
 
 use std::io::Write as _;
-use std::sync::Arc;
 
-use twofold_app::{AccountSummary, MAX_PAGE, Operator, UserQuery};
+use twofold_app::{AccountSummary, MAX_PAGE, UserQuery};
 
 use crate::Failure;
-use crate::boot::SystemClock;
 use crate::config::Settings;
-use crate::recover::open_store_only;
+use crate::recover::open_operator;
 
 /// One account, as a JSON line: the fields of `GET /admin/users`.
 #[derive(serde::Serialize)]
@@ -49,8 +47,7 @@ impl<'a> From<&'a AccountSummary> for UserLine<'a> {
 
 /// Prints every account by email: a table, or one JSON object a line.
 pub(crate) async fn list_users(settings: &Settings, json: bool) -> Result<(), Failure> {
-    let store = open_store_only(settings).await?;
-    let operator = Operator::new(store, Arc::new(SystemClock));
+    let operator = open_operator(settings).await?;
     let mut out = std::io::stdout().lock();
     let write_failed = |e: std::io::Error| Failure::Other(format!("cannot write: {e}"));
     if !json {

@@ -4,19 +4,15 @@
 //! the public URL alone, audited with actor `cli` and the OS user. The
 //! account's factors stay: the next sign-in still asks for one.
 
-use std::sync::Arc;
-
-use twofold_app::{AppError, Operator, RequestContext, ResetTarget};
+use twofold_app::{AppError, RequestContext, ResetTarget};
 use twofold_core::audit::Actor;
 
 use crate::Failure;
-use crate::boot::SystemClock;
 use crate::config::Settings;
-use crate::recover::{open_store_only, os_user};
+use crate::recover::{open_operator, os_user};
 
 pub(crate) async fn reset_password(settings: &Settings, email: &str) -> Result<(), Failure> {
-    let store = open_store_only(settings).await?;
-    let operator = Operator::new(store, Arc::new(SystemClock));
+    let operator = open_operator(settings).await?;
     let issued = operator
         .issue_password_link(
             ResetTarget::Email(email.to_owned()),

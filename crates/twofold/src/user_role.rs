@@ -2,24 +2,20 @@
 //! `POST /admin/users/{id}/role`, from the database settings alone, audited
 //! with actor `cli` and the OS user.
 
-use std::sync::Arc;
-
-use twofold_app::{AppError, Operator, RequestContext, ResetTarget};
+use twofold_app::{AppError, RequestContext, ResetTarget};
 use twofold_core::Role;
 use twofold_core::audit::Actor;
 
 use crate::Failure;
-use crate::boot::SystemClock;
 use crate::config::Settings;
-use crate::recover::{open_store_only, os_user};
+use crate::recover::{open_operator, os_user};
 
 pub(crate) async fn set_role(settings: &Settings, email: &str, role: &str) -> Result<(), Failure> {
     // clap accepts only the three names, so this cannot fail in practice.
     let role: Role = role
         .parse()
         .map_err(|_| Failure::Setting(format!("unknown role {role:?}")))?;
-    let store = open_store_only(settings).await?;
-    let operator = Operator::new(store, Arc::new(SystemClock));
+    let operator = open_operator(settings).await?;
     let changed = operator
         .set_role(
             ResetTarget::Email(email.to_owned()),

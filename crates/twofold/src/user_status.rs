@@ -3,15 +3,12 @@
 //! alone, audited with actor `cli` and the OS user. Disabling ends every
 //! session of the account at once, on every instance.
 
-use std::sync::Arc;
-
-use twofold_app::{AppError, Operator, RequestContext, ResetTarget};
+use twofold_app::{AppError, RequestContext, ResetTarget};
 use twofold_core::audit::Actor;
 
 use crate::Failure;
-use crate::boot::SystemClock;
 use crate::config::Settings;
-use crate::recover::{open_store_only, os_user};
+use crate::recover::{open_operator, os_user};
 
 /// Disables (`disabled`) or enables the account with this email. Exit 0
 /// also when it was already so (nothing is written then).
@@ -20,8 +17,7 @@ pub(crate) async fn set_disabled(
     email: &str,
     disabled: bool,
 ) -> Result<(), Failure> {
-    let store = open_store_only(settings).await?;
-    let operator = Operator::new(store, Arc::new(SystemClock));
+    let operator = open_operator(settings).await?;
     let changed = operator
         .set_disabled(
             ResetTarget::Email(email.to_owned()),
