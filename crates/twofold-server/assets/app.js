@@ -300,3 +300,23 @@ if (reauthPasskey) {
     }
   });
 }
+
+// Token page: <button data-copy-from="id"> copies the value of the field
+// `id` (a token shown once) and stays "Copied"; when the clipboard refuses,
+// the field is selected for copying by hand.
+for (const button of document.querySelectorAll("[data-copy-from]")) {
+  const field = document.getElementById(button.dataset.copyFrom);
+  if (!field) continue;
+  field.addEventListener("focus", () => field.select());
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(field.value);
+      button.textContent = "Copied";
+      button.classList.add("copied");
+    } catch {
+      field.focus();
+      field.select();
+      button.textContent = "Press Ctrl+C to copy";
+    }
+  });
+}

@@ -181,6 +181,45 @@ impl Browser {
         Ok(value.as_array().cloned().unwrap_or_default())
     }
 
+    /// Grants the current page's origin a permission (e.g. `clipboard-read`),
+    /// by the Permissions spec's WebDriver command.
+    pub async fn grant(&self, permission: &str) -> Step<()> {
+        self.client
+            .issue_cmd(Extension {
+                method: http::Method::POST,
+                path: "permissions".into(),
+                body: Some(json!({"descriptor": {"name": permission}, "state": "granted"})),
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("grant {permission}: {e}"))
+    }
+
+    /// What the page's clipboard holds (needs `clipboard-read`, see [`Self::grant`]).
+    pub async fn clipboard(&self) -> Step<String> {
+        let script = "const done = arguments[arguments.length - 1];
+            navigator.clipboard.readText().then(done, (e) => done({ error: String(e) }));";
+        let value = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .map_err(|e| format!("read the clipboard: {e}"))?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("read the clipboard: {value}"))
+    }
+
+    /// The current value of the field matching `css`.
+    pub async fn value(&self, css: &str) -> Step<String> {
+        self.find(css)
+            .await?
+            .prop("value")
+            .await
+            .map_err(|e| format!("value of {css}: {e}"))?
+            .ok_or_else(|| format!("{css} has no value"))
+    }
+
     /// Where the browser saves downloads.
     pub fn downloads(&self) -> PathBuf {
         self._profile.path().join("downloads")

@@ -51,6 +51,16 @@ impl Page {
         &self.html
     }
 
+    /// The `value` of the element whose `id` is `id` (e.g. a readonly
+    /// field), HTML escapes left as they are.
+    pub fn value_of(&self, id: &str) -> Option<String> {
+        let tag_start = self.html.find(&format!(r#"id="{id}""#))?;
+        let tag = &self.html[tag_start..tag_start + self.html[tag_start..].find('>')?];
+        let start = tag.find(r#"value=""#)? + r#"value=""#.len();
+        let end = tag[start..].find('"')?;
+        Some(tag[start..start + end].to_owned())
+    }
+
     /// The value of the hidden input `name`.
     pub fn hidden_field(&self, name: &str) -> Option<String> {
         let marker = format!(r#"name="{name}" value=""#);

@@ -16,6 +16,7 @@ mod security;
 mod set_password;
 mod stash;
 mod step_up;
+mod tokens;
 mod totp;
 
 use crate::state::AppState;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(passkeys::router())
         .merge(set_password::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
 }

@@ -15,6 +15,9 @@ pub const MFA_DISABLE: &str = "/settings/security/mfa/disable";
 pub const PASSKEY_ADD: &str = "/settings/security/passkeys/add";
 pub const PASSKEY_RENAME: &str = "/settings/security/passkeys/{id}/rename";
 pub const PASSKEY_REMOVE: &str = "/settings/security/passkeys/{id}/remove";
+/// Personal access tokens: create (step-up), revoke (no step-up).
+pub const TOKENS: &str = "/settings/security/tokens";
+pub const TOKEN_REVOKE: &str = "/settings/security/tokens/{id}/revoke";
 /// After a sign-in in the grace period, and the only page of a session past
 /// its deadline.
 pub const MFA_REQUIRED: &str = crate::extract::MFA_REQUIRED_PAGE;

@@ -24,11 +24,13 @@ pub enum PendingChange {
     /// so a form sealed for one user is not posted to another's).
     ResetUserMfa(AccountId),
     SetUserRole(AccountId),
+    /// A new personal access token (revoking one needs no step-up).
+    CreateToken,
 }
 
 /// Every change, built from the id its path carries (ignored by the changes
 /// whose path has none).
-const ALL: [fn(Uuid) -> PendingChange; 11] = [
+const ALL: [fn(Uuid) -> PendingChange; 12] = [
     |_| PendingChange::ChangePassword,
     |_| PendingChange::AddTotp,
     |id| PendingChange::RenameTotp(TotpId::from_uuid(id)),
@@ -40,6 +42,7 @@ const ALL: [fn(Uuid) -> PendingChange; 11] = [
     |id| PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
     |id| PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
     |id| PendingChange::SetUserRole(AccountId::from_uuid(id)),
+    |_| PendingChange::CreateToken,
 ];
 
 impl PendingChange {
@@ -74,6 +77,7 @@ impl PendingChange {
             Self::RemovePasskey(_) => paths::PASSKEY_REMOVE,
             Self::ResetUserMfa(_) => paths::ADMIN_USER_MFA_DISABLE,
             Self::SetUserRole(_) => paths::ADMIN_USER_ROLE,
+            Self::CreateToken => paths::TOKENS,
         }
     }
 
@@ -100,6 +104,7 @@ impl PendingChange {
             Self::RemovePasskey(_) => "remove a passkey",
             Self::ResetUserMfa(_) => "turn off two-factor authentication for another user",
             Self::SetUserRole(_) => "change the role of another user",
+            Self::CreateToken => "create a personal access token",
         }
     }
 }
@@ -146,6 +151,7 @@ mod tests {
             PendingChange::RemovePasskey(PasskeyId::from_uuid(id)),
             PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
             PendingChange::SetUserRole(AccountId::from_uuid(id)),
+            PendingChange::CreateToken,
         ] {
             assert_eq!(PendingChange::from_path(&change.path()), Some(change));
         }
@@ -183,6 +189,8 @@ mod tests {
             "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c",
             "/admin/users/0B7C5A4E-3F1D-4C8E-9A2B-6D5E4F3A2B1C/role",
             "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/mfa/disable/",
+            "/settings/security/tokens/",
+            "/settings/security/tokens/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/revoke",
         ] {
             assert_eq!(PendingChange::from_path(bad), None, "{bad}");
         }

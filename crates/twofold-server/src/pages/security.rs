@@ -1,5 +1,6 @@
-//! Settings → Security: the account, its password, its sessions, and its
-//! recent security activity.
+//! Settings → Security: the account, its password, its sessions, its
+//! personal access tokens (the card is [`super::tokens`]'s), and its recent
+//! security activity.
 
 use askama::Template;
 use axum::Router;
@@ -18,6 +19,7 @@ use twofold_core::{PasskeyId, SessionId, TotpId};
 use super::action::PageAction;
 use super::paths;
 use super::respond::{failed, notice, render, see_other};
+use super::tokens::{self, Draft, TokensCard};
 use crate::error::ApiError;
 use crate::extract::{Client, SignedIn};
 use crate::state::AppState;
@@ -57,6 +59,7 @@ struct SecurityPage {
     recovery_left: Option<i64>,
     recovery_generated: String,
     sessions: Vec<SessionRow>,
+    tokens: TokensCard,
     events: Vec<EventRow>,
 }
 
@@ -114,6 +117,7 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "mfa_disabled" => Some(
             "Two-factor authentication is off. Your authenticator apps and recovery codes were removed.",
         ),
+        "token_revoked" => Some("Token revoked. It stopped working at once."),
         _ => None,
     }
 }
@@ -138,8 +142,21 @@ async fn page(
     SignedIn(session): SignedIn,
     Query(notice): Query<Notice>,
 ) -> Response {
-    match load(&state, &session, notice_text(notice.notice.as_deref())).await {
-        Ok(page) => render(StatusCode::OK, &page),
+    let notice = notice_text(notice.notice.as_deref());
+    show(&state, &session, notice, StatusCode::OK, Draft::default()).await
+}
+
+/// The page answered with `status`; `draft` is what the token form shows
+/// (a refused form comes back with its reason and what was typed).
+pub async fn show(
+    state: &AppState,
+    session: &Session,
+    notice: Option<&'static str>,
+    status: StatusCode,
+    draft: Draft,
+) -> Response {
+    match load(state, session, notice, draft).await {
+        Ok(page) => render(status, &page),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -148,6 +165,7 @@ async fn load(
     state: &AppState,
     session: &Session,
     notice: Option<&'static str>,
+    draft: Draft,
 ) -> Result<SecurityPage, AppError> {
     let account = state.app.account(session.account_id).await?;
     let sessions = state.app.sessions(session).await?;
@@ -220,6 +238,7 @@ async fn load(
                 current: s.id == session.id,
             })
             .collect(),
+        tokens: tokens::card(state, session, draft).await?,
         events: events
             .iter()
             .map(|e| EventRow {

@@ -534,3 +534,69 @@ async fn an_owner_disables_a_members_mfa_from_the_users_page() {
     })
     .await;
 }
+
+/// A personal access token made on Settings → Security after the step-up,
+/// copied with its Copy button, used on the API, then revoked on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_made_copied_used_and_revoked_on_the_security_page() {
+    with_owner_in_chromium("token_page", token_flow).await;
+}
+
+async fn token_flow(b: &Browser, server: &TestServer) -> Step<()> {
+    let api_me = async |token: &str| -> Step<reqwest::StatusCode> {
+        let reply = reqwest::Client::new()
+            .get(server.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("GET /api/v1/me: {e}"))?;
+        Ok(reply.status())
+    };
+    b.goto(&server.url("/login")).await?;
+    enter_password(b, PASSWORD).await?;
+    b.wait_for_path("/settings/security").await?;
+    b.find("#no-tokens").await?;
+    b.fill("#token-name", "Chromium script").await?;
+    b.click("#scope-write").await?;
+    b.click("#create-token").await?;
+    b.wait_for_text("#pending-change strong", "create a personal access token")
+        .await?;
+    prove(b, PASSWORD).await?;
+
+    // Shown once, in a readonly field; Copy puts it on the clipboard.
+    b.wait_for_text("h1", "Your new token").await?;
+    let shown = b.value("#token-value").await?;
+    if !shown.starts_with("tfp_") || shown.len() != 53 {
+        return Err(format!("not a token: {shown:?}"));
+    }
+    b.grant("clipboard-read").await?;
+    b.click("#copy-token").await?;
+    b.wait_for_text("#copy-token", "Copied").await?;
+    let copied = b.clipboard().await?;
+    if copied != shown {
+        return Err(format!("the clipboard holds {copied:?}, not the token"));
+    }
+
+    // The token works on the API.
+    let status = api_me(&copied).await?;
+    if status != reqwest::StatusCode::OK {
+        return Err(format!("GET /api/v1/me with the token: {status}"));
+    }
+
+    // Back on the page: listed by its start; revoked, it stops at once.
+    b.click("#back").await?;
+    b.wait_for_path("/settings/security").await?;
+    b.wait_for_text("#token-list .token .name", "Chromium script")
+        .await?;
+    b.wait_for_text("#token-list .token .scopes", "read, write")
+        .await?;
+    b.click("#token-list .token .revoke-token").await?;
+    b.wait_for_text("#notice", "Token revoked. It stopped working at once.")
+        .await?;
+    b.find("#no-tokens").await?;
+    let status = api_me(&copied).await?;
+    if status != reqwest::StatusCode::UNAUTHORIZED {
+        return Err(format!("GET /api/v1/me with the revoked token: {status}"));
+    }
+    Ok(())
+}

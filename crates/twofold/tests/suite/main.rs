@@ -23,6 +23,7 @@ mod password_links;
 mod recovery;
 mod security;
 mod sessions_hardening;
+mod token_pages;
 mod tokens;
 mod totp;
 mod transport;
