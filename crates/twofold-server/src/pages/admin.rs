@@ -1,6 +1,8 @@
-//! Administration → Users: the list of accounts and one account's page, for
-//! owners and admins; on it, the owner's controls (Disable MFA, the role).
-//! Each calls the same use case as its API twin (`api/admin.rs`).
+//! Administration → Users: the list of accounts (and its "Create user"
+//! form) and one account's page, for owners and admins; on it, the owner's
+//! controls (Disable MFA, the role, revoking tokens), disabling or enabling
+//! the account and its set-password link. Each calls the same use case as
+//! its API twin (`api/admin.rs`, `api/password_links.rs`).
 
 use std::collections::HashMap;
 
@@ -8,18 +10,18 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use twofold_app::{AppError, AuditEvent, Session, UserDetail, UserQuery};
+use twofold_app::{AppError, AuditEvent, IssuedLink, Policy, Session, UserDetail, UserQuery};
 use twofold_core::audit::{Actor, EventKind};
-use twofold_core::{AccountId, Role};
+use twofold_core::{AccessTokenId, AccountId, Role};
 use uuid::Uuid;
 
-use super::action::PageAction;
+use super::action::{NoFields, PageAction};
 use super::paths;
-use super::respond::{explain, failed, message, not_found, notice_at, render};
+use super::respond::{explain, failed, message, not_found, notice_at, render, see_other};
 use crate::extract::SignedIn;
 use crate::state::AppState;
 
@@ -29,6 +31,14 @@ pub fn router() -> Router<AppState> {
         .route(paths::ADMIN_USER, get(detail))
         .route(paths::ADMIN_USER_MFA_DISABLE, post(disable_mfa))
         .route(paths::ADMIN_USER_ROLE, post(set_role))
+        .route(
+            paths::ADMIN_USER_NEW,
+            get(|| async { see_other(paths::ADMIN_USERS) }).post(create_user),
+        )
+        .route(paths::ADMIN_USER_DISABLE, post(disable_user))
+        .route(paths::ADMIN_USER_ENABLE, post(enable_user))
+        .route(paths::ADMIN_USER_PASSWORD_LINK, post(issue_link))
+        .route(paths::ADMIN_USER_TOKEN_REVOKE, post(revoke_token))
 }
 
 /// The roles a select offers, in order.
@@ -43,9 +53,27 @@ struct UsersPage {
     q: String,
     role: &'static str,
     mfa: &'static str,
+    /// The status filter: `any`, `active` or `disabled`.
+    status: &'static str,
     users: Vec<UserRow>,
     /// The "Next page" link, filters kept; none on the last page.
     next: Option<String>,
+    /// The roles two-factor authentication is required for ("admins,
+    /// owners"); none when no role is.
+    mfa_required: Option<String>,
+    /// The grace period, in words ("7 days").
+    mfa_grace: String,
+    /// The "Create user" form.
+    create: CreateForm,
+}
+
+/// The "Create user" form: the roles the viewer may create, and what was
+/// typed when the form comes back with an error.
+struct CreateForm {
+    /// (role, selected).
+    roles: Vec<(&'static str, bool)>,
+    email: String,
+    error: Option<String>,
 }
 
 struct UserRow {
@@ -53,11 +81,15 @@ struct UserRow {
     email: String,
     role: &'static str,
     mfa: bool,
+    /// Required and not on: "required — due …" or "overdue since …".
+    mfa_due: Option<String>,
     totp: u64,
     passkeys: u64,
     recovery_left: u64,
     created_at: String,
     last_sign_in: String,
+    /// `active` or `disabled`.
+    status: &'static str,
 }
 
 /// `?q=…&role=…&mfa=…&cursor=…`, as the filter form and the "Next page"
@@ -67,6 +99,7 @@ struct ListQuery {
     q: Option<String>,
     role: Option<String>,
     mfa: Option<String>,
+    status: Option<String>,
     cursor: Option<String>,
     /// Page size (1–200, default 50): not on the form, kept by "Next page".
     limit: Option<String>,
@@ -93,6 +126,15 @@ fn parse_mfa(text: Option<&str>) -> Result<Option<bool>, &'static str> {
         "on" => Ok(Some(true)),
         "off" => Ok(Some(false)),
         _ => Err("The two-factor filter must be any, on or off."),
+    }
+}
+
+fn parse_status(text: Option<&str>) -> Result<Option<bool>, &'static str> {
+    match text.unwrap_or_default() {
+        "" | "any" => Ok(None),
+        "active" => Ok(Some(false)),
+        "disabled" => Ok(Some(true)),
+        _ => Err("The status must be any, active or disabled."),
     }
 }
 
@@ -136,6 +178,7 @@ async fn list_page(
 ) -> Result<UsersPage, Response> {
     let role = parse_role(query.role.as_deref()).map_err(bad_query)?;
     let mfa = parse_mfa(query.mfa.as_deref()).map_err(bad_query)?;
+    let disabled = parse_status(query.status.as_deref()).map_err(bad_query)?;
     let after = parse_cursor(query.cursor.as_deref()).map_err(bad_query)?;
     let limit = parse_limit(query.limit.as_deref()).map_err(bad_query)?;
     let q = query.q.unwrap_or_default();
@@ -143,7 +186,7 @@ async fn list_page(
         search: Some(q.clone()),
         role,
         mfa,
-        disabled: None,
+        disabled,
         after,
         limit,
     };
@@ -159,18 +202,26 @@ async fn list_page(
         Some(true) => "on",
         Some(false) => "off",
     };
+    let status = match disabled {
+        None => "any",
+        Some(false) => "active",
+        Some(true) => "disabled",
+    };
     let next = page.next.map(|cursor| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query
             .append_pair("q", &q)
             .append_pair("role", role)
-            .append_pair("mfa", mfa);
+            .append_pair("mfa", mfa)
+            .append_pair("status", status);
         if let Some(limit) = limit {
             query.append_pair("limit", &limit.to_string());
         }
         query.append_pair("cursor", &cursor.uuid().hyphenated().to_string());
         format!("{}?{}", paths::ADMIN_USERS, query.finish())
     });
+    let now = state.app.now();
+    let policy = state.app.policy();
     Ok(UsersPage {
         viewer: session.account_email.clone(),
         users: page
@@ -181,6 +232,19 @@ async fn list_page(
                 email: u.email.clone(),
                 role: u.role.as_str(),
                 mfa: u.mfa(),
+                mfa_due: {
+                    let requirement = page.mfa_required_of(u.id);
+                    (requirement.required && !u.mfa()).then(|| match requirement.due {
+                        Some(due) if due <= now => format!("overdue since {}", due.to_human()),
+                        Some(due) => format!("required — due {}", due.to_human()),
+                        None => "required — the deadline starts at the next sign-in".to_owned(),
+                    })
+                },
+                status: if u.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                },
                 totp: u.totp,
                 passkeys: u.passkeys,
                 recovery_left: u.recovery_codes_left,
@@ -193,8 +257,55 @@ async fn list_page(
         q,
         role,
         mfa,
+        status,
         next,
+        mfa_required: mfa_required_roles(policy),
+        mfa_grace: in_words(policy.mfa_grace_period),
+        create: CreateForm {
+            roles: creatable(session.account_role)
+                .iter()
+                .map(|r| (*r, *r == "member"))
+                .collect(),
+            email: String::new(),
+            error: None,
+        },
     })
+}
+
+/// The roles `viewer` may create (the app's rule, `App::create_user`, is
+/// what decides: this only leaves out what would be refused).
+fn creatable(viewer: Role) -> &'static [&'static str] {
+    match viewer {
+        Role::Owner => &ROLES,
+        Role::Admin => &["member"],
+        Role::Member => &[],
+    }
+}
+
+/// "admins, owners": the roles the configuration requires two-factor
+/// authentication for, in its order.
+fn mfa_required_roles(policy: &Policy) -> Option<String> {
+    let roles: Vec<String> = policy
+        .mfa_required_roles
+        .iter()
+        .map(|r| format!("{}s", r.as_str()))
+        .collect();
+    (!roles.is_empty()).then(|| roles.join(", "))
+}
+
+/// A period in words, in its largest whole unit: "7 days", "36 hours".
+fn in_words(period: std::time::Duration) -> String {
+    let secs = period.as_secs();
+    let (n, one, many) = if secs > 0 && secs.is_multiple_of(86_400) {
+        (secs / 86_400, "day", "days")
+    } else if secs > 0 && secs.is_multiple_of(3_600) {
+        (secs / 3_600, "hour", "hours")
+    } else if secs > 0 && secs.is_multiple_of(60) {
+        (secs / 60, "minute", "minutes")
+    } else {
+        (secs, "second", "seconds")
+    };
+    counted(n, one, many)
 }
 
 // ---------------------------------------------------------- one user's page
@@ -207,6 +318,8 @@ struct UserPage {
     email: String,
     role: &'static str,
     created_at: String,
+    /// When it was disabled; none while it is active.
+    disabled_at: Option<String>,
     notice: Option<String>,
     /// A form of this page refused (e.g. the confirmation not ticked).
     error: Option<String>,
@@ -222,6 +335,11 @@ struct UserPage {
     own_page: bool,
     /// The role select's options: (role, the user's role now).
     roles: Vec<(&'static str, bool)>,
+    /// Disable or enable the account, and its set-password link: owners for
+    /// anyone but themselves, admins for members.
+    manage: bool,
+    /// An owner: a Revoke button per token.
+    revoke_tokens: bool,
 }
 
 struct FactorRow {
@@ -233,6 +351,8 @@ struct FactorRow {
 
 /// A personal access token: never the token itself.
 struct TokenRow {
+    /// Where its Revoke button posts.
+    revoke: String,
     name: String,
     prefix: String,
     scopes: String,
@@ -321,6 +441,12 @@ async fn load(
             "Role changed: {} is now {}.",
             account.email, account.role
         )),
+        Some("disabled") if account.is_disabled() => disabled_notice(&account.email, &events),
+        Some("enabled") if !account.is_disabled() => Some(format!(
+            "Account enabled: {} can sign in again.",
+            account.email
+        )),
+        Some("token_revoked") => revoked_notice(&events),
         _ => None,
     };
     let own_page = account.id == session.account_id;
@@ -361,12 +487,20 @@ async fn load(
             actor: actors.name(e.actor).await,
         });
     }
+    let manage = !own_page
+        && match session.account_role {
+            Role::Owner => true,
+            Role::Admin => account.role == Role::Member,
+            Role::Member => false,
+        };
+    let revoke_tokens = session.account_role == Role::Owner;
     UserPage {
         viewer: session.account_email.clone(),
         id: account.id.uuid().hyphenated().to_string(),
         email: account.email,
         role,
         created_at: account.created_at.to_human(),
+        disabled_at: account.disabled_at.map(|at| at.to_human()),
         notice,
         error,
         mfa_enabled: mfa.enabled(),
@@ -384,6 +518,7 @@ async fn load(
         tokens: tokens
             .iter()
             .map(|t| TokenRow {
+                revoke: token_path(account.id, t.id),
                 name: t.name.clone(),
                 prefix: t.prefix.clone(),
                 scopes: t.scopes.to_text(),
@@ -402,7 +537,16 @@ async fn load(
         owner_controls: session.account_role == Role::Owner && !own_page,
         own_page,
         roles: ROLES.iter().map(|r| (*r, *r == role)).collect(),
+        manage,
+        revoke_tokens,
     }
+}
+
+/// Where the Revoke button of `token` of `account` posts.
+fn token_path(account: AccountId, token: AccessTokenId) -> String {
+    paths::ADMIN_USER_TOKEN_REVOKE
+        .replace("{id}", &account.uuid().hyphenated().to_string())
+        .replace("{token_id}", &token.uuid().hyphenated().to_string())
 }
 
 /// Who did it, in words: emails looked up once each.
@@ -456,6 +600,32 @@ fn reset_notice(email: &str, events: &[AuditEvent]) -> Option<String> {
         counted(count("recovery_codes"), "recovery code", "recovery codes"),
         counted(count("sessions"), "session", "sessions"),
     ))
+}
+
+/// The notice after disabling, from the newest such event (what it ended
+/// is recorded there).
+fn disabled_notice(email: &str, events: &[AuditEvent]) -> Option<String> {
+    let event = events
+        .iter()
+        .find(|e| e.kind == EventKind::AccountDisabled)?;
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).ok()?;
+    let count = |name: &str| detail[name].as_u64().unwrap_or(0);
+    Some(format!(
+        "Account disabled: {email} can no longer sign in; {} and {} ended.",
+        counted(count("sessions"), "session", "sessions"),
+        counted(
+            count("tokens"),
+            "personal access token",
+            "personal access tokens"
+        ),
+    ))
+}
+
+/// The notice after revoking a token: its name, from the newest such event.
+fn revoked_notice(events: &[AuditEvent]) -> Option<String> {
+    let event = events.iter().find(|e| e.kind == EventKind::TokenRevoked)?;
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).ok()?;
+    Some(format!("Token {} revoked.", detail["name"].as_str()?))
 }
 
 fn counted(n: u64, one: &str, many: &str) -> String {
@@ -517,5 +687,173 @@ async fn set_role(
     match state.app.set_role_of(&a.session, id, role, &a.ctx).await {
         Ok(_) => notice_at(&paths::admin_user(id), "role_changed"),
         Err(e) => a.refused(&state, "Role not changed", e).await,
+    }
+}
+
+// ------------------------------------------- accounts, links and tokens
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    email: Option<String>,
+    role: Option<String>,
+}
+
+/// "Create user" on the list page, through the step-up screen when the
+/// window is closed: the page with the new user's set-password link. A
+/// taken or invalid email: the list with the form and its error, nothing
+/// created.
+async fn create_user(State(state): State<AppState>, a: PageAction<NewUserForm>) -> Response {
+    let email = a.form.email.clone().unwrap_or_default();
+    let role_text = a.form.role.clone().unwrap_or_default();
+    let again = |status, error: String| {
+        create_form_again(&state, &a.session, &email, &role_text, status, error)
+    };
+    let Ok(role) = role_text.parse::<Role>() else {
+        let error = "The role must be owner, admin or member. Nobody was created.";
+        return again(StatusCode::BAD_REQUEST, error.to_owned()).await;
+    };
+    match state
+        .app
+        .create_user(&a.session, &email, role, &a.ctx)
+        .await
+    {
+        Ok(issued) => link_page(&state, &a.session, &issued, true),
+        Err(e @ (AppError::Conflict(_) | AppError::InvalidInput { .. })) => {
+            let (status, error) = explain(e);
+            again(status, format!("{error} Nobody was created.")).await
+        }
+        Err(e) => a.refused(&state, "User not created", e).await,
+    }
+}
+
+/// The list page with the "Create user" form as it was sent, and its error.
+async fn create_form_again(
+    state: &AppState,
+    session: &Session,
+    email: &str,
+    role: &str,
+    status: StatusCode,
+    error: String,
+) -> Response {
+    match list_page(state, session, ListQuery::default()).await {
+        Ok(mut page) => {
+            page.create.email = email.to_owned();
+            for (r, selected) in &mut page.create.roles {
+                *selected = *r == role;
+            }
+            page.create.error = Some(error);
+            render(status, &page)
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_link.html")]
+struct LinkPage {
+    viewer: String,
+    /// A new user (else a link for an existing one).
+    created: bool,
+    email: String,
+    href: String,
+    url: String,
+    expires_at: String,
+}
+
+/// The page that shows a set-password link, once: never cached.
+fn link_page(state: &AppState, session: &Session, issued: &IssuedLink, created: bool) -> Response {
+    let page = LinkPage {
+        viewer: session.account_email.clone(),
+        created,
+        email: issued.account.email.clone(),
+        href: paths::admin_user(issued.account.id),
+        url: issued.url(&state.web.origin),
+        expires_at: issued.expires_at.to_human(),
+    };
+    let mut response = render(StatusCode::OK, &page);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize)]
+struct DisableForm {
+    confirm: Option<String>,
+}
+
+/// "Disable account": after the confirmation, through the step-up screen
+/// when the window is closed; back to the user's page with what ended.
+async fn disable_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    a: PageAction<DisableForm>,
+) -> Response {
+    let Some(id) = user_id(&id) else {
+        return not_found().await;
+    };
+    if a.form.confirm.is_none() {
+        let error = "Tick the confirmation to disable the account. Nothing was changed.";
+        return user_page(&state, &a.session, id, None, Some(error.to_owned())).await;
+    }
+    match state.app.disable_user(&a.session, id, &a.ctx).await {
+        Ok(_) => notice_at(&paths::admin_user(id), "disabled"),
+        Err(e) => a.refused(&state, "Account not disabled", e).await,
+    }
+}
+
+/// "Enable account", through the step-up screen when the window is closed.
+async fn enable_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    a: PageAction<NoFields>,
+) -> Response {
+    let Some(id) = user_id(&id) else {
+        return not_found().await;
+    };
+    match state.app.enable_user(&a.session, id, &a.ctx).await {
+        Ok(_) => notice_at(&paths::admin_user(id), "enabled"),
+        Err(e) => a.refused(&state, "Account not enabled", e).await,
+    }
+}
+
+/// "Create a set-password link", through the step-up screen when the
+/// window is closed: the page with the link.
+async fn issue_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    a: PageAction<NoFields>,
+) -> Response {
+    let Some(id) = user_id(&id) else {
+        return not_found().await;
+    };
+    match state
+        .app
+        .issue_password_link_for(&a.session, id, &a.ctx)
+        .await
+    {
+        Ok(issued) => link_page(&state, &a.session, &issued, false),
+        Err(e) => a.refused(&state, "No set-password link", e).await,
+    }
+}
+
+/// An owner's "Revoke" of a user's token, through the step-up screen when
+/// the window is closed; back to the user's page.
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path((id, token)): Path<(String, String)>,
+    a: PageAction<NoFields>,
+) -> Response {
+    let (Some(id), Ok(token)) = (user_id(&id), Uuid::try_parse(&token)) else {
+        return not_found().await;
+    };
+    let token = AccessTokenId::from_uuid(token);
+    match state
+        .app
+        .revoke_access_token_of(&a.session, id, token, &a.ctx)
+        .await
+    {
+        Ok(()) => notice_at(&paths::admin_user(id), "token_revoked"),
+        Err(e) => a.refused(&state, "Token not revoked", e).await,
     }
 }

@@ -26,6 +26,13 @@ pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_USER: &str = "/admin/users/{id}";
 pub const ADMIN_USER_MFA_DISABLE: &str = "/admin/users/{id}/mfa/disable";
 pub const ADMIN_USER_ROLE: &str = "/admin/users/{id}/role";
+/// The list page's "Create user" form.
+pub const ADMIN_USER_NEW: &str = "/admin/users/new";
+pub const ADMIN_USER_DISABLE: &str = "/admin/users/{id}/disable";
+pub const ADMIN_USER_ENABLE: &str = "/admin/users/{id}/enable";
+pub const ADMIN_USER_PASSWORD_LINK: &str = "/admin/users/{id}/password-link";
+/// Two ids: the user's, then the token's.
+pub const ADMIN_USER_TOKEN_REVOKE: &str = "/admin/users/{id}/tokens/{token_id}/revoke";
 
 /// One user's page, in its canonical spelling.
 pub fn admin_user(id: twofold_core::AccountId) -> String {

@@ -3,7 +3,7 @@
 //! `..` segments, percent-encoding, a UUID in another spelling) is not one
 //! of them. The paths are the ones the page modules route (`paths`).
 
-use twofold_core::{AccountId, PasskeyId, TotpId};
+use twofold_core::{AccessTokenId, AccountId, PasskeyId, TotpId};
 use uuid::Uuid;
 
 use super::paths;
@@ -26,11 +26,18 @@ pub enum PendingChange {
     SetUserRole(AccountId),
     /// A new personal access token (revoking one needs no step-up).
     CreateToken,
+    CreateUser,
+    DisableUser(AccountId),
+    EnableUser(AccountId),
+    IssuePasswordLink(AccountId),
+    /// An owner's "Revoke" of another user's token: both ids are in the
+    /// path, so a sealed form reaches only that user's that token.
+    RevokeUserToken(AccountId, AccessTokenId),
 }
 
 /// Every change, built from the id its path carries (ignored by the changes
 /// whose path has none).
-const ALL: [fn(Uuid) -> PendingChange; 12] = [
+const ALL: [fn(Uuid) -> PendingChange; 16] = [
     |_| PendingChange::ChangePassword,
     |_| PendingChange::AddTotp,
     |id| PendingChange::RenameTotp(TotpId::from_uuid(id)),
@@ -43,24 +50,48 @@ const ALL: [fn(Uuid) -> PendingChange; 12] = [
     |id| PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
     |id| PendingChange::SetUserRole(AccountId::from_uuid(id)),
     |_| PendingChange::CreateToken,
+    |_| PendingChange::CreateUser,
+    |id| PendingChange::DisableUser(AccountId::from_uuid(id)),
+    |id| PendingChange::EnableUser(AccountId::from_uuid(id)),
+    |id| PendingChange::IssuePasswordLink(AccountId::from_uuid(id)),
 ];
+
+/// The changes whose path carries two ids: the user's, then the item's.
+const ALL_PAIRS: [fn(Uuid, Uuid) -> PendingChange; 1] = [|user, token| {
+    PendingChange::RevokeUserToken(AccountId::from_uuid(user), AccessTokenId::from_uuid(token))
+}];
 
 impl PendingChange {
     /// The change whose form posts to `path`, if `path` is exactly the
     /// canonical path of one.
     pub fn from_path(path: &str) -> Option<Self> {
-        ALL.iter().find_map(|change| {
-            let id = match_route(change(Uuid::nil()).route(), path)?;
-            Some(change(id.unwrap_or_default()))
+        let one = ALL.iter().find_map(|change| {
+            match match_route(change(Uuid::nil()).route(), path)?.as_slice() {
+                [] => Some(change(Uuid::nil())),
+                [id] => Some(change(*id)),
+                _ => None,
+            }
+        });
+        one.or_else(|| {
+            ALL_PAIRS.iter().find_map(|change| {
+                match match_route(change(Uuid::nil(), Uuid::nil()).route(), path)?.as_slice() {
+                    [first, second] => Some(change(*first, *second)),
+                    _ => None,
+                }
+            })
         })
     }
 
     /// The action's path, in its one canonical spelling.
     pub fn path(self) -> String {
-        match self.id() {
-            Some(id) => self.route().replace("{id}", &id.hyphenated().to_string()),
-            None => self.route().to_owned(),
+        let mut path = self.route().to_owned();
+        if let Some(id) = self.id() {
+            path = path.replace("{id}", &id.hyphenated().to_string());
         }
+        if let Some(id) = self.second_id() {
+            path = path.replace("{token_id}", &id.hyphenated().to_string());
+        }
+        path
     }
 
     /// The route of the action, as its page module's router holds it.
@@ -78,6 +109,11 @@ impl PendingChange {
             Self::ResetUserMfa(_) => paths::ADMIN_USER_MFA_DISABLE,
             Self::SetUserRole(_) => paths::ADMIN_USER_ROLE,
             Self::CreateToken => paths::TOKENS,
+            Self::CreateUser => paths::ADMIN_USER_NEW,
+            Self::DisableUser(_) => paths::ADMIN_USER_DISABLE,
+            Self::EnableUser(_) => paths::ADMIN_USER_ENABLE,
+            Self::IssuePasswordLink(_) => paths::ADMIN_USER_PASSWORD_LINK,
+            Self::RevokeUserToken(..) => paths::ADMIN_USER_TOKEN_REVOKE,
         }
     }
 
@@ -86,6 +122,18 @@ impl PendingChange {
             Self::RenameTotp(id) | Self::RemoveTotp(id) => Some(id.uuid()),
             Self::RenamePasskey(id) | Self::RemovePasskey(id) => Some(id.uuid()),
             Self::ResetUserMfa(id) | Self::SetUserRole(id) => Some(id.uuid()),
+            Self::DisableUser(id) | Self::EnableUser(id) | Self::IssuePasswordLink(id) => {
+                Some(id.uuid())
+            }
+            Self::RevokeUserToken(id, _) => Some(id.uuid()),
+            _ => None,
+        }
+    }
+
+    /// The second id of a path that carries two.
+    fn second_id(self) -> Option<Uuid> {
+        match self {
+            Self::RevokeUserToken(_, token) => Some(token.uuid()),
             _ => None,
         }
     }
@@ -105,19 +153,26 @@ impl PendingChange {
             Self::ResetUserMfa(_) => "turn off two-factor authentication for another user",
             Self::SetUserRole(_) => "change the role of another user",
             Self::CreateToken => "create a personal access token",
+            Self::CreateUser => "create a user",
+            Self::DisableUser(_) => "disable another user's account",
+            Self::EnableUser(_) => "enable another user's account",
+            Self::IssuePasswordLink(_) => "create a set-password link for another user",
+            Self::RevokeUserToken(..) => "revoke another user's personal access token",
         }
     }
 }
 
-/// Whether `path` is `route` segment by segment, with its `{id}` segment (if
-/// any) a canonical UUID; that id.
-fn match_route(route: &str, path: &str) -> Option<Option<Uuid>> {
+/// Whether `path` is `route` segment by segment, with each `{…}` segment
+/// (if any) a canonical UUID; those ids, in order.
+fn match_route(route: &str, path: &str) -> Option<Vec<Uuid>> {
     let (mut route, mut path) = (route.split('/'), path.split('/'));
-    let mut id = None;
+    let mut ids = Vec::new();
     loop {
         match (route.next(), path.next()) {
-            (None, None) => return Some(id),
-            (Some("{id}"), Some(segment)) => id = Some(canonical_id(segment)?),
+            (None, None) => return Some(ids),
+            (Some(param), Some(segment)) if param.starts_with('{') => {
+                ids.push(canonical_id(segment)?);
+            }
             (Some(expected), Some(segment)) if expected == segment => {}
             _ => return None,
         }
@@ -135,6 +190,7 @@ mod tests {
     use super::*;
 
     const ID: &str = "0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c";
+    const OTHER: &str = "5f0e1d2c-3b4a-4968-8776-655443322110";
 
     #[test]
     fn every_action_round_trips_through_its_path() {
@@ -152,6 +208,14 @@ mod tests {
             PendingChange::ResetUserMfa(AccountId::from_uuid(id)),
             PendingChange::SetUserRole(AccountId::from_uuid(id)),
             PendingChange::CreateToken,
+            PendingChange::CreateUser,
+            PendingChange::DisableUser(AccountId::from_uuid(id)),
+            PendingChange::EnableUser(AccountId::from_uuid(id)),
+            PendingChange::IssuePasswordLink(AccountId::from_uuid(id)),
+            PendingChange::RevokeUserToken(
+                AccountId::from_uuid(id),
+                AccessTokenId::from_uuid(Uuid::parse_str(OTHER).unwrap()),
+            ),
         ] {
             assert_eq!(PendingChange::from_path(&change.path()), Some(change));
         }
@@ -191,11 +255,24 @@ mod tests {
             "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/mfa/disable/",
             "/settings/security/tokens/",
             "/settings/security/tokens/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/revoke",
+            "/admin/users/new/",
+            "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/tokens/revoke",
+            "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/tokens/x/revoke",
+            "/admin/users/0b7c5a4e-3f1d-4c8e-9a2b-6d5e4f3a2b1c/tokens/5F0E1D2C-3B4A-4968-8776-655443322110/revoke",
         ] {
             assert_eq!(PendingChange::from_path(bad), None, "{bad}");
         }
         assert!(
             PendingChange::from_path(&format!("/settings/security/totp/{ID}/remove")).is_some()
+        );
+        // The two ids of a token's path stay in their places.
+        let revoke = PendingChange::from_path(&format!("/admin/users/{ID}/tokens/{OTHER}/revoke"));
+        assert_eq!(
+            revoke,
+            Some(PendingChange::RevokeUserToken(
+                AccountId::from_uuid(Uuid::parse_str(ID).unwrap()),
+                AccessTokenId::from_uuid(Uuid::parse_str(OTHER).unwrap()),
+            ))
         );
     }
 }

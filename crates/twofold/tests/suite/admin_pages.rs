@@ -16,6 +16,14 @@ on_both_backends!(
     an_owner_disables_a_members_mfa_through_the_step_up,
     a_reset_sealed_for_one_user_is_not_posted_to_another,
     an_owner_changes_a_role_on_the_page,
+    the_list_shows_the_status_and_filters_by_it,
+    the_list_shows_the_mfa_policy_and_who_is_due,
+    an_owner_creates_a_user_and_the_link_sets_the_password,
+    an_admin_creates_members_only,
+    an_account_is_disabled_and_enabled_on_its_page,
+    who_may_disable_and_what_is_refused,
+    a_set_password_link_is_issued_on_the_user_page,
+    an_owner_revokes_a_token_and_the_sealed_form_binds_both_ids,
 );
 
 const OWNER: &str = "owner@example.com";
@@ -534,4 +542,734 @@ async fn an_owner_changes_a_role_on_the_page(backend: Backend) {
         "{html}"
     );
     Guest::new(&server).challenge(MIA).await;
+}
+
+// ------------------------------------------------ adminpages2 (issue 12)
+
+const NEW_PASSWORD: &str = "a long and fine passphrase";
+
+/// An owner's API actor with its step-up window open.
+async fn owner_api<'a>(server: &'a TestServer) -> Actor<'a> {
+    let owner = Actor::sign_in(server, OWNER, PASSWORD).await;
+    owner.step_up().await;
+    owner
+}
+
+/// Opens the visitor's step-up window (the step-up form with no change).
+async fn step_up(visitor: &Visitor<'_>) {
+    let done = visitor.confirm(&[("reauth_password", PASSWORD)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+}
+
+/// The set-password link a link page shows, once.
+fn shown_link(server: &TestServer, page: &Page) -> String {
+    let html = page.expect(StatusCode::OK);
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let marker = r#"<code id="set-password-link">"#;
+    let start = html.find(marker).expect("the link") + marker.len();
+    let end = start + html[start..].find('<').unwrap();
+    let url = &html[start..end];
+    assert!(
+        url.starts_with(&format!("{}/set-password?token=", server.public_url)),
+        "{url}"
+    );
+    assert!(
+        html.contains(&format!(r#"data-copy="{url}" id="copy-link""#)),
+        "{html}"
+    );
+    url[server.public_url.len()..].to_owned()
+}
+
+/// Opens the link in a fresh visitor and sets `password`.
+async fn use_link(server: &TestServer, path: &str, email: &str, password: &str) {
+    let visitor = Visitor::new(server);
+    let page = visitor.get(path).await;
+    assert!(page.expect(StatusCode::OK).contains(email), "{}", page.html);
+    let token = page.hidden_field("token").unwrap();
+    let done = visitor
+        .submit(
+            "/set-password",
+            &[("token", token.as_str()), ("password", password)],
+        )
+        .await;
+    assert!(
+        done.expect(StatusCode::OK)
+            .contains("Password set — sign in"),
+        "{}",
+        done.html
+    );
+}
+
+async fn the_list_shows_the_status_and_filters_by_it(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let mia = Actor::member(&server, MIA).await;
+    let noah = Actor::member(&server, NOAH).await;
+    let noah_id = account_id(&noah).await;
+    let owner = signed_in(&server, OWNER).await;
+
+    let page = owner.get(USERS).await;
+    let html = page.expect(StatusCode::OK);
+    assert!(html.contains("<th>Status</th>"), "{html}");
+    for email in [MIA, NOAH, OWNER] {
+        assert!(row(&page, email).contains(r#"<td class="status">active</td>"#));
+    }
+    // No role must use MFA here: the policy line says so; no cell is due.
+    assert!(
+        html.contains(
+            "Two-factor authentication is not required for any role — set in the configuration (<code>mfa_required_roles</code>, <code>mfa_grace_period</code>)."
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("mfa-due"), "{html}");
+
+    owner_api(&server)
+        .await
+        .post(
+            &format!("/api/v1/admin/users/{noah_id}/disable"),
+            serde_json::json!({}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let page = owner.get(USERS).await;
+    assert!(row(&page, NOAH).contains(r#"<td class="status">disabled</td>"#));
+    assert!(row(&page, MIA).contains(r#"<td class="status">active</td>"#));
+    assert_eq!(listed(&owner, "status=disabled").await, [NOAH]);
+    assert_eq!(
+        listed(&owner, "q=&role=any&mfa=any&status=active").await,
+        [MIA, OWNER]
+    );
+    assert_eq!(listed(&owner, "status=any").await, [MIA, NOAH, OWNER]);
+    let html = owner.get(&format!("{USERS}?status=disabled")).await.html;
+    assert!(
+        html.contains(r#"<option value="disabled" selected>"#),
+        "{html}"
+    );
+    // "Next page" keeps the status filter.
+    let first = owner.get(&format!("{USERS}?limit=1&status=active")).await;
+    assert_eq!(emails(&first), [MIA]);
+    let next = next_page(&first).unwrap();
+    assert!(next.contains("status=active"), "{next}");
+    assert_eq!(emails(&owner.get(&next).await), [OWNER]);
+    // A status the page does not know: a 400 page, never a 500.
+    for bad in ["status=gone", "status=true", "status=Disabled"] {
+        let answer = owner.get(&format!("{USERS}?{bad}")).await;
+        let html = answer.expect(StatusCode::BAD_REQUEST);
+        assert!(
+            html.contains("The status must be any, active or disabled."),
+            "{html}"
+        );
+    }
+    mia.get("/api/v1/me").await.expect(StatusCode::OK);
+}
+
+async fn the_list_shows_the_mfa_policy_and_who_is_due(backend: Backend) {
+    let db = twofold_testkit::TestDb::new(backend).await;
+    let policy = twofold_app::Policy {
+        signup: twofold_app::Signup::Open,
+        mfa_required_roles: vec![twofold_core::Role::Admin],
+        ..twofold_app::Policy::default()
+    };
+    let server = TestServer::start_with(&db, policy).await;
+    crate::create_owner(&server, OWNER).await;
+    let mia = Actor::member(&server, MIA).await;
+    let noah = Actor::member(&server, NOAH).await;
+    let (mia_id, noah_id) = (account_id(&mia).await, account_id(&noah).await);
+    let api = owner_api(&server).await;
+    for id in [&mia_id, &noah_id] {
+        api.post(
+            &format!("/api/v1/admin/users/{id}/role"),
+            serde_json::json!({"role": "admin"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    // Noah's sign-in as an admin starts his deadline; Mia has not signed
+    // in since.
+    Guest::new(&server)
+        .sign_in(NOAH, PASSWORD)
+        .await
+        .expect(StatusCode::CREATED);
+
+    let owner = signed_in(&server, OWNER).await;
+    let page = owner.get(USERS).await;
+    let html = page.expect(StatusCode::OK);
+    assert!(
+        html.contains(
+            "Two-factor authentication is required for: admins; grace period 7 days — set in the configuration (<code>mfa_required_roles</code>, <code>mfa_grace_period</code>)."
+        ),
+        "{html}"
+    );
+    assert!(
+        row(&page, NOAH).contains("required — due 2023-11-21 22:13 UTC"),
+        "{}",
+        row(&page, NOAH)
+    );
+    assert!(
+        row(&page, MIA).contains("required — the deadline starts at the next sign-in"),
+        "{}",
+        row(&page, MIA)
+    );
+    assert!(
+        !row(&page, OWNER).contains("mfa-due"),
+        "{}",
+        row(&page, OWNER)
+    );
+
+    // Past the deadline: overdue since then.
+    server.advance(std::time::Duration::from_secs(8 * 86_400));
+    let owner = signed_in(&server, OWNER).await;
+    let page = owner.get(USERS).await;
+    assert!(
+        row(&page, NOAH).contains("overdue since 2023-11-21 22:13 UTC"),
+        "{}",
+        row(&page, NOAH)
+    );
+}
+
+async fn an_owner_creates_a_user_and_the_link_sets_the_password(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let owner = signed_in(&server, OWNER).await;
+    const SAM: &str = "sam@example.com";
+
+    // The form offers every role to an owner, member first chosen.
+    let html = owner.get(USERS).await.expect(StatusCode::OK).to_owned();
+    assert!(
+        html.contains(r#"<form method="post" action="/admin/users/new">"#),
+        "{html}"
+    );
+    let form = &html[html.find(r#"id="create-user""#).unwrap()..];
+    for option in [
+        r#"<option value="owner">owner</option>"#,
+        r#"<option value="admin">admin</option>"#,
+        r#"<option value="member" selected>member</option>"#,
+    ] {
+        assert!(form.contains(option), "{form}");
+    }
+    // A GET of the form's address goes back to the list.
+    let answer = owner.get("/admin/users/new").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.location(), USERS);
+
+    // The step-up screen first: nothing created before the proof.
+    let action = "/admin/users/new";
+    let screen = owner
+        .submit(action, &[("email", SAM), ("role", "admin")])
+        .await;
+    let stash = stash_on(&screen, "create a user");
+    assert!(!emails(&owner.get(USERS).await).contains(&SAM.to_owned()));
+    let page = owner
+        .confirm(&[
+            ("return_to", action),
+            ("stash", stash.as_str()),
+            ("reauth_password", PASSWORD),
+        ])
+        .await;
+    let link = shown_link(&server, &page);
+    assert!(page.html.contains("<h1>User created</h1>"), "{}", page.html);
+    assert!(
+        page.html
+            .contains(r#"<strong id="link-expires">2023-11-15 22:13 UTC</strong>"#),
+        "{}",
+        page.html
+    );
+    let list = owner.get(USERS).await;
+    assert_eq!(emails(&list), [OWNER, SAM]);
+    assert!(row(&list, SAM).contains(r#"<td class="role">admin</td>"#));
+    let sam_href = {
+        let row = row(&list, SAM);
+        let start = row.find(r#"<a href=""#).unwrap() + 9;
+        row[start..start + row[start..].find('"').unwrap()].to_owned()
+    };
+    assert!(
+        page.html
+            .contains(&format!(r#"<a href="{sam_href}" id="user-page">"#)),
+        "{}",
+        page.html
+    );
+    // The link is shown once: the user's page never shows it again.
+    let token = &link[link.find("token=").unwrap() + 6..];
+    assert!(!owner.get(&sam_href).await.html.contains(token));
+
+    // A taken email, a bad email, an unknown role: the form again with
+    // the error and what was typed, nobody created.
+    for (email, role, status, error) in [
+        (
+            OWNER,
+            "member",
+            StatusCode::CONFLICT,
+            "An account with this email already exists. Nobody was created.",
+        ),
+        (
+            "not an email",
+            "member",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nobody was created.",
+        ),
+        (
+            "kim@example.com",
+            "king",
+            StatusCode::BAD_REQUEST,
+            "The role must be owner, admin or member. Nobody was created.",
+        ),
+    ] {
+        let again = owner
+            .submit(action, &[("email", email), ("role", role)])
+            .await;
+        let html = again.expect(status);
+        assert!(
+            html.contains(r#"id="create-error""#) && html.contains(error),
+            "{email}: {html}"
+        );
+        assert!(html.contains(&format!(r#"value="{email}""#)), "{html}");
+    }
+    assert_eq!(emails(&owner.get(USERS).await), [OWNER, SAM]);
+
+    // The link sets Sam's password; Sam signs in with it.
+    use_link(&server, &link, SAM, NEW_PASSWORD).await;
+    Guest::new(&server)
+        .sign_in(SAM, NEW_PASSWORD)
+        .await
+        .expect(StatusCode::CREATED);
+    Visitor::new(&server)
+        .get(&link)
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+}
+
+async fn an_admin_creates_members_only(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let noah = Actor::member(&server, NOAH).await;
+    let noah_id = account_id(&noah).await;
+    Actor::member(&server, MIA).await;
+    owner_api(&server)
+        .await
+        .post(
+            &format!("/api/v1/admin/users/{noah_id}/role"),
+            serde_json::json!({"role": "admin"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let admin = signed_in(&server, NOAH).await;
+    let html = admin.get(USERS).await.expect(StatusCode::OK).to_owned();
+    let form = &html[html.find(r#"id="create-user""#).unwrap()..];
+    assert!(
+        form.contains(r#"<option value="member" selected>member</option>"#),
+        "{form}"
+    );
+    assert!(
+        !form.contains(r#"<option value="admin""#) && !form.contains(r#"<option value="owner""#)
+    );
+
+    step_up(&admin).await;
+    let refused = admin
+        .submit(
+            "/admin/users/new",
+            &[("email", "kim@example.com"), ("role", "owner")],
+        )
+        .await;
+    let html = refused.expect(StatusCode::FORBIDDEN);
+    assert!(
+        html.contains("Admins can only manage members: ask an owner."),
+        "{html}"
+    );
+    let page = admin
+        .submit(
+            "/admin/users/new",
+            &[("email", "kim@example.com"), ("role", "member")],
+        )
+        .await;
+    shown_link(&server, &page);
+    assert_eq!(
+        emails(&admin.get(USERS).await),
+        ["kim@example.com", MIA, NOAH, OWNER]
+    );
+
+    // A member cannot create anyone, with or without a step-up.
+    let member = signed_in(&server, MIA).await;
+    step_up(&member).await;
+    let refused = member
+        .submit(
+            "/admin/users/new",
+            &[("email", "lee@example.com"), ("role", "member")],
+        )
+        .await;
+    refused.expect(StatusCode::FORBIDDEN);
+    assert_eq!(emails(&admin.get(USERS).await).len(), 4);
+}
+
+async fn an_account_is_disabled_and_enabled_on_its_page(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let mia = Actor::member(&server, MIA).await;
+    let mia_id = account_id(&mia).await;
+    let owner = signed_in(&server, OWNER).await;
+    let page_path = format!("{USERS}/{mia_id}");
+    let disable = format!("{page_path}/disable");
+    let enable = format!("{page_path}/enable");
+
+    let html = owner
+        .get(&page_path)
+        .await
+        .expect(StatusCode::OK)
+        .to_owned();
+    assert!(
+        html.contains(r#"<dd id="account-status">active</dd>"#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"id="disabled-at""#));
+    assert!(
+        html.contains(&format!(r#"<form method="post" action="{disable}">"#)),
+        "{html}"
+    );
+    assert!(html.contains("every session and personal access token of theirs ends"));
+    assert!(!html.contains("enable-account-button"));
+
+    // Without the confirmation: the page again, nothing changed.
+    let unticked = owner.submit(&disable, &[]).await;
+    let html = unticked.expect(StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("Tick the confirmation to disable the account."),
+        "{html}"
+    );
+    mia.get("/api/v1/me").await.expect(StatusCode::OK);
+
+    // Through the step-up screen; her session ends.
+    let screen = owner.submit(&disable, &[("confirm", "true")]).await;
+    let stash = stash_on(&screen, "disable another user&#39;s account");
+    mia.get("/api/v1/me").await.expect(StatusCode::OK);
+    let done = owner
+        .confirm(&[
+            ("return_to", disable.as_str()),
+            ("stash", stash.as_str()),
+            ("reauth_password", PASSWORD),
+        ])
+        .await;
+    assert_eq!(done.location(), format!("{page_path}?notice=disabled"));
+    let html = owner.follow(&done).await.expect(StatusCode::OK).to_owned();
+    assert!(
+        html.contains("Account disabled: mia@example.com can no longer sign in; 1 session and 0 personal access tokens ended."),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<dd id="account-status">disabled</dd>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<dd id="disabled-at">2023-11-14 22:13 UTC</dd>"#),
+        "{html}"
+    );
+    assert!(html.contains("enable-account-button") && !html.contains("disable-account-button"));
+    assert!(html.contains(r#"data-kind="account.disabled""#), "{html}");
+    mia.get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let refused = Guest::new(&server).sign_in(MIA, PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    // The "enabled" notice says nothing while the account is disabled.
+    let html = owner.get(&format!("{page_path}?notice=enabled")).await.html;
+    assert!(!html.contains(r#"id="notice""#), "{html}");
+
+    // Enable (the window is open now): she signs in again.
+    let done = owner.submit(&enable, &[]).await;
+    assert_eq!(done.location(), format!("{page_path}?notice=enabled"));
+    let html = owner.follow(&done).await.expect(StatusCode::OK).to_owned();
+    assert!(
+        html.contains("Account enabled: mia@example.com can sign in again."),
+        "{html}"
+    );
+    assert!(html.contains(r#"<dd id="account-status">active</dd>"#));
+    assert!(html.contains(r#"data-kind="account.enabled""#), "{html}");
+    Guest::new(&server)
+        .sign_in(MIA, PASSWORD)
+        .await
+        .expect(StatusCode::CREATED);
+    assert!(row(&owner.get(USERS).await, MIA).contains(r#"<td class="status">active</td>"#));
+}
+
+async fn who_may_disable_and_what_is_refused(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let mia = Actor::member(&server, MIA).await;
+    let noah = Actor::member(&server, NOAH).await;
+    let (mia_id, noah_id) = (account_id(&mia).await, account_id(&noah).await);
+    let owner_id = account_id(&Actor::sign_in(&server, OWNER, PASSWORD).await).await;
+    owner_api(&server)
+        .await
+        .post(
+            &format!("/api/v1/admin/users/{noah_id}/role"),
+            serde_json::json!({"role": "admin"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let owner = signed_in(&server, OWNER).await;
+    step_up(&owner).await;
+
+    // The owner's own page: no control; posting anyway, the app's refusal.
+    let html = owner.get(&format!("{USERS}/{owner_id}")).await.html;
+    for control in [
+        "disable-account-button",
+        "enable-account-button",
+        "password-link-button",
+    ] {
+        assert!(!html.contains(control), "{control}: {html}");
+    }
+    let own = owner
+        .submit(
+            &format!("{USERS}/{owner_id}/disable"),
+            &[("confirm", "true")],
+        )
+        .await;
+    own.expect(StatusCode::CONFLICT);
+    // The owner sees the controls on an admin's page.
+    let html = owner.get(&format!("{USERS}/{noah_id}")).await.html;
+    assert!(html.contains("disable-account-button") && html.contains("password-link-button"));
+
+    // An admin: the controls on a member's page only.
+    let admin = signed_in(&server, NOAH).await;
+    let html = admin.get(&format!("{USERS}/{mia_id}")).await.html;
+    assert!(
+        html.contains("disable-account-button") && html.contains("password-link-button"),
+        "{html}"
+    );
+    let html = admin.get(&format!("{USERS}/{owner_id}")).await.html;
+    assert!(!html.contains("disable-account-button") && !html.contains("password-link-button"));
+    step_up(&admin).await;
+    let refused = admin
+        .submit(
+            &format!("{USERS}/{owner_id}/disable"),
+            &[("confirm", "true")],
+        )
+        .await;
+    refused.expect(StatusCode::FORBIDDEN);
+    let refused = admin
+        .submit(&format!("{USERS}/{owner_id}/enable"), &[])
+        .await;
+    refused.expect(StatusCode::FORBIDDEN);
+    // Nothing changed for the owner.
+    let list = owner.get(USERS).await;
+    assert!(row(&list, OWNER).contains(r#"<td class="status">active</td>"#));
+    // An admin disables a member.
+    let done = admin
+        .submit(&format!("{USERS}/{mia_id}/disable"), &[("confirm", "true")])
+        .await;
+    assert_eq!(done.location(), format!("{USERS}/{mia_id}?notice=disabled"));
+
+    // An unknown or malformed id: not found.
+    let unknown = uuid::Uuid::new_v4();
+    let answer = owner
+        .submit(
+            &format!("{USERS}/{unknown}/disable"),
+            &[("confirm", "true")],
+        )
+        .await;
+    answer.expect(StatusCode::NOT_FOUND);
+    let answer = owner
+        .submit(&format!("{USERS}/not-an-id/enable"), &[])
+        .await;
+    answer.expect(StatusCode::NOT_FOUND);
+    noah.get("/api/v1/me").await.expect(StatusCode::OK);
+}
+
+async fn a_set_password_link_is_issued_on_the_user_page(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let mia = Actor::member(&server, MIA).await;
+    let mia_id = account_id(&mia).await;
+    let owner_id = account_id(&Actor::sign_in(&server, OWNER, PASSWORD).await).await;
+    let owner = signed_in(&server, OWNER).await;
+    let action = format!("{USERS}/{mia_id}/password-link");
+
+    let html = owner.get(&format!("{USERS}/{mia_id}")).await.html;
+    assert!(
+        html.contains(&format!(r#"<form method="post" action="{action}">"#)),
+        "{html}"
+    );
+    let screen = owner.submit(&action, &[]).await;
+    let stash = stash_on(&screen, "create a set-password link for another user");
+    let page = owner
+        .confirm(&[
+            ("return_to", action.as_str()),
+            ("stash", stash.as_str()),
+            ("reauth_password", PASSWORD),
+        ])
+        .await;
+    let link = shown_link(&server, &page);
+    assert!(
+        page.html.contains("<h1>Set-password link</h1>"),
+        "{}",
+        page.html
+    );
+    // Her password works until the link is used.
+    mia.get("/api/v1/me").await.expect(StatusCode::OK);
+    Guest::new(&server)
+        .sign_in(MIA, PASSWORD)
+        .await
+        .expect(StatusCode::CREATED);
+    use_link(&server, &link, MIA, NEW_PASSWORD).await;
+    Guest::new(&server)
+        .sign_in(MIA, NEW_PASSWORD)
+        .await
+        .expect(StatusCode::CREATED);
+
+    // The owner's own account: the app's refusal; unknown: not found.
+    let own = owner
+        .submit(&format!("{USERS}/{owner_id}/password-link"), &[])
+        .await;
+    own.expect(StatusCode::CONFLICT);
+    let unknown = owner
+        .submit(
+            &format!("{USERS}/{}/password-link", uuid::Uuid::new_v4()),
+            &[],
+        )
+        .await;
+    unknown.expect(StatusCode::NOT_FOUND);
+    // A member cannot.
+    Actor::member(&server, NOAH).await;
+    let member = signed_in(&server, NOAH).await;
+    let refused = member.submit(&action, &[]).await;
+    refused.expect(StatusCode::FORBIDDEN);
+}
+
+async fn an_owner_revokes_a_token_and_the_sealed_form_binds_both_ids(backend: Backend) {
+    let (_db, server) = open_instance(backend).await;
+    let mia = Actor::member(&server, MIA).await;
+    let noah = Actor::member(&server, NOAH).await;
+    let (mia_id, noah_id) = (account_id(&mia).await, account_id(&noah).await);
+    let mut tokens = Vec::new();
+    for (who, name) in [(&mia, "ci"), (&mia, "laptop"), (&noah, "ci")] {
+        who.step_up().await;
+        let created = who
+            .post(
+                "/api/v1/me/tokens",
+                serde_json::json!({"name": name, "expires_in": 3600, "scopes": ["read"]}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        tokens.push(created["token"].as_str().unwrap().to_owned());
+    }
+    let listed = mia.get("/api/v1/me/tokens").await.expect(StatusCode::OK);
+    let id_of = |listed: &serde_json::Value, name: &str| {
+        listed["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (ci, laptop) = (id_of(&listed, "ci"), id_of(&listed, "laptop"));
+    let noah_ci = id_of(
+        &noah.get("/api/v1/me/tokens").await.expect(StatusCode::OK),
+        "ci",
+    );
+    let revoke = |user: &str, token: &str| format!("{USERS}/{user}/tokens/{token}/revoke");
+
+    let owner = signed_in(&server, OWNER).await;
+    let html = owner.get(&format!("{USERS}/{mia_id}")).await.html;
+    assert_eq!(
+        html.matches(r#"class="danger revoke-token""#).count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"action="{}""#, revoke(&mia_id, &ci))),
+        "{html}"
+    );
+
+    let screen = owner.submit(&revoke(&mia_id, &ci), &[]).await;
+    let stash = stash_on(&screen, "revoke another user&#39;s personal access token");
+    // The sealed form does not open for another token or another user.
+    for other in [
+        revoke(&mia_id, &laptop),
+        revoke(&noah_id, &noah_ci),
+        revoke(&noah_id, &ci),
+    ] {
+        let answer = owner
+            .confirm(&[
+                ("return_to", other.as_str()),
+                ("stash", stash.as_str()),
+                ("reauth_password", PASSWORD),
+            ])
+            .await;
+        assert!(
+            answer
+                .expect(StatusCode::BAD_REQUEST)
+                .contains("Nothing was changed")
+        );
+        let answer = owner.submit(&other, &[("stash", stash.as_str())]).await;
+        answer.expect(StatusCode::BAD_REQUEST);
+    }
+    for token in &tokens {
+        Actor::with_token(&server, token)
+            .get("/api/v1/me")
+            .await
+            .expect(StatusCode::OK);
+    }
+    let done = owner
+        .confirm(&[
+            ("return_to", revoke(&mia_id, &ci).as_str()),
+            ("stash", stash.as_str()),
+            ("reauth_password", PASSWORD),
+        ])
+        .await;
+    assert_eq!(
+        done.location(),
+        format!("{USERS}/{mia_id}?notice=token_revoked")
+    );
+    let html = owner.follow(&done).await.expect(StatusCode::OK).to_owned();
+    assert!(html.contains("Token ci revoked."), "{html}");
+    assert_eq!(
+        html.matches(r#"class="danger revoke-token""#).count(),
+        1,
+        "{html}"
+    );
+    Actor::with_token(&server, &tokens[0])
+        .get("/api/v1/me")
+        .await
+        .refused(StatusCode::UNAUTHORIZED, "unauthenticated");
+    for token in &tokens[1..] {
+        Actor::with_token(&server, token)
+            .get("/api/v1/me")
+            .await
+            .expect(StatusCode::OK);
+    }
+    // Again: no such token. A token of Noah's under Mia's path: none either.
+    owner
+        .submit(&revoke(&mia_id, &ci), &[])
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    owner
+        .submit(&revoke(&mia_id, &noah_ci), &[])
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    owner
+        .submit(&revoke(&mia_id, "not-an-id"), &[])
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    Actor::with_token(&server, &tokens[2])
+        .get("/api/v1/me")
+        .await
+        .expect(StatusCode::OK);
+
+    // An admin sees no Revoke button, and posting one is refused.
+    owner_api(&server)
+        .await
+        .post(
+            &format!("/api/v1/admin/users/{noah_id}/role"),
+            serde_json::json!({"role": "admin"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let admin = signed_in(&server, NOAH).await;
+    let html = admin.get(&format!("{USERS}/{mia_id}")).await.html;
+    assert!(
+        html.contains("laptop") && !html.contains("revoke-token"),
+        "{html}"
+    );
+    step_up(&admin).await;
+    let refused = admin.submit(&revoke(&mia_id, &laptop), &[]).await;
+    refused.expect(StatusCode::FORBIDDEN);
+    Actor::with_token(&server, &tokens[1])
+        .get("/api/v1/me")
+        .await
+        .expect(StatusCode::OK);
 }

@@ -600,3 +600,50 @@ async fn token_flow(b: &Browser, server: &TestServer) -> Step<()> {
     }
     Ok(())
 }
+
+/// Administration → Users → Create user: the owner creates a member, the
+/// link shown opens after signing out, the new user sets a password there
+/// and signs in with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_creates_a_user_whose_link_sets_the_password() {
+    const SAM: &str = "sam@example.com";
+    const SAMS_PASSWORD: &str = "a long and fine passphrase";
+    let (_db, server) = crate::open_instance(Backend::Sqlite).await;
+
+    Browser::run("admin_creates_user", async |b| {
+        b.goto(&server.url("/login")).await?;
+        enter_password(b, PASSWORD).await?;
+        b.wait_for_path("/settings/security").await?;
+        b.click("#admin-users").await?;
+        b.wait_for_path("/admin/users").await?;
+        b.submit(&[("#new-email", SAM)], "#create-user-button")
+            .await?;
+        b.wait_for_text("#pending-change strong", "create a user")
+            .await?;
+        prove(b, PASSWORD).await?;
+        b.wait_for_text("h1", "User created").await?;
+        let link = b.text("#set-password-link").await?;
+        if !link.starts_with(&server.url("/set-password?token=")) {
+            return Err(format!("the link shown: {link}"));
+        }
+        b.find("#copy-link").await?;
+
+        sign_out(b).await?;
+        b.goto(&link).await?;
+        b.wait_for_text("#account-email", SAM).await?;
+        b.submit(&[("#password", SAMS_PASSWORD)], "#set-password")
+            .await?;
+        b.wait_for_text(
+            "#done",
+            "Your new password is set, and every earlier sign-in of this account has ended.",
+        )
+        .await?;
+        b.click("#sign-in").await?;
+        b.wait_for_path("/login").await?;
+        b.submit(&[("#email", SAM), ("#password", SAMS_PASSWORD)], "#sign-in")
+            .await?;
+        b.wait_for_path("/settings/security").await?;
+        b.wait_for_text("#account-email", SAM).await
+    })
+    .await;
+}
