@@ -936,6 +936,20 @@ async fn an_account_is_disabled_and_enabled_on_its_page(backend: Backend) {
     let screen = owner.submit(&disable, &[("confirm", "true")]).await;
     let stash = stash_on(&screen, "disable another user&#39;s account");
     mia.get("/api/v1/me").await.expect(StatusCode::OK);
+    // Sealed for Mia: it does not open as Noah's, or as enabling Mia.
+    let noah = Actor::member(&server, NOAH).await;
+    let noah_id = account_id(&noah).await;
+    for other in [format!("{USERS}/{noah_id}/disable"), enable.clone()] {
+        let answer = owner
+            .confirm(&[
+                ("return_to", other.as_str()),
+                ("stash", stash.as_str()),
+                ("reauth_password", PASSWORD),
+            ])
+            .await;
+        answer.expect(StatusCode::BAD_REQUEST);
+    }
+    noah.get("/api/v1/me").await.expect(StatusCode::OK);
     let done = owner
         .confirm(&[
             ("return_to", disable.as_str()),
@@ -1043,6 +1057,15 @@ async fn who_may_disable_and_what_is_refused(backend: Backend) {
         .submit(&format!("{USERS}/{owner_id}/enable"), &[])
         .await;
     refused.expect(StatusCode::FORBIDDEN);
+    let refused = admin
+        .submit(&format!("{USERS}/{owner_id}/password-link"), &[])
+        .await;
+    refused.expect(StatusCode::FORBIDDEN);
+    let html = owner.get(&format!("{USERS}/{owner_id}")).await.html;
+    assert!(
+        !html.contains(r#"data-kind="password.link_issued""#),
+        "{html}"
+    );
     // Nothing changed for the owner.
     let list = owner.get(USERS).await;
     assert!(row(&list, OWNER).contains(r#"<td class="status">active</td>"#));
