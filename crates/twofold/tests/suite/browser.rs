@@ -626,10 +626,17 @@ async fn an_owner_creates_a_user_whose_link_sets_the_password() {
         if !link.starts_with(&server.url("/set-password?token=")) {
             return Err(format!("the link shown: {link}"));
         }
-        b.find("#copy-link").await?;
+        // Copy puts the link on the clipboard.
+        b.grant("clipboard-read").await?;
+        b.click("#copy-link").await?;
+        b.wait_for_text("#copy-link", "Copied").await?;
+        let copied = b.clipboard().await?;
+        if copied != link {
+            return Err(format!("the clipboard holds {copied:?}, not the link"));
+        }
 
         sign_out(b).await?;
-        b.goto(&link).await?;
+        b.goto(&copied).await?;
         b.wait_for_text("#account-email", SAM).await?;
         b.submit(&[("#password", SAMS_PASSWORD)], "#set-password")
             .await?;
