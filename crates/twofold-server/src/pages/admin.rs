@@ -92,7 +92,7 @@ struct UserRow {
     status: &'static str,
 }
 
-/// `?q=…&role=…&mfa=…&cursor=…`, as the filter form and the "Next page"
+/// `?q=…&role=…&mfa=…&status=…&cursor=…`, as the filter form and the "Next page"
 /// link write them (an empty value or `any` is no filter).
 #[derive(Deserialize, Default)]
 struct ListQuery {
@@ -232,14 +232,7 @@ async fn list_page(
                 email: u.email.clone(),
                 role: u.role.as_str(),
                 mfa: u.mfa(),
-                mfa_due: {
-                    let requirement = page.mfa_required_of(u.id);
-                    (requirement.required && !u.mfa()).then(|| match requirement.due {
-                        Some(due) if due <= now => format!("overdue since {}", due.to_human()),
-                        Some(due) => format!("required — due {}", due.to_human()),
-                        None => "required — the deadline starts at the next sign-in".to_owned(),
-                    })
-                },
+                mfa_due: due_in_words(page.mfa_required_of(u.id), u.mfa(), now),
                 status: if u.disabled_at.is_some() {
                     "disabled"
                 } else {
@@ -269,6 +262,23 @@ async fn list_page(
             email: String::new(),
             error: None,
         },
+    })
+}
+
+/// The MFA cell's note for an account the requirement applies to and that
+/// has no factor (the app's `mfa_required_of`, as the API lists it).
+fn due_in_words(
+    requirement: twofold_app::UserMfaRequirement,
+    mfa: bool,
+    now: twofold_core::Timestamp,
+) -> Option<String> {
+    if !requirement.required || mfa {
+        return None;
+    }
+    Some(match requirement.due {
+        Some(due) if due <= now => format!("overdue since {}", due.to_human()),
+        Some(due) => format!("required — due {}", due.to_human()),
+        None => "required — the deadline starts at the next sign-in".to_owned(),
     })
 }
 
