@@ -28,7 +28,7 @@ pub struct EventFilter {
     kind: Option<String>,
     /// At most this many events (default 50); above 200 is taken as 200,
     /// 0 as 1.
-    #[param(nullable = false, minimum = 0, maximum = 4294967295_u64)]
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// Only events older than the event with this id.
     #[param(value_type = Option<Uuid>, nullable = false)]
@@ -245,7 +245,7 @@ pub struct UserFilter {
     status: Option<String>,
     /// At most this many users (1–200, default 50; above 200 is taken as
     /// 200, 0 as 1).
-    #[param(nullable = false, minimum = 0, maximum = 4294967295_u64)]
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     #[param(value_type = Option<Uuid>, nullable = false)]

@@ -197,7 +197,7 @@ pub struct EventPage {
 pub struct EventPaging {
     /// At most this many events (default 50); above 200 is taken as 200,
     /// 0 as 1.
-    #[param(nullable = false, minimum = 0, maximum = 4294967295_u64)]
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     pub limit: Option<u32>,
     /// Only events older than the event with this id.
     #[param(value_type = Option<Uuid>, nullable = false)]

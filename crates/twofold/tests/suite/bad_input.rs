@@ -289,6 +289,7 @@ async fn bodies_and_queries_are_read_as_the_openapi_document_describes_them(back
         "/api/v1/admin/events?kind=no.such",
         "/api/v1/me/events?before=nope",
         "/api/v1/me/events?limit=1.5",
+        "/api/v1/me/events?limit=4294967296",
     ] {
         let reply = owner.get(path).await;
         assert_eq!(
@@ -300,7 +301,11 @@ async fn bodies_and_queries_are_read_as_the_openapi_document_describes_them(back
         assert_eq!(error_code(&reply.body), "invalid_request", "{path}");
     }
     // In range, or clamped into it, as the document says.
-    for path in ["/api/v1/admin/users?limit=0", "/api/v1/me/events?limit=500"] {
+    for path in [
+        "/api/v1/admin/users?limit=0",
+        "/api/v1/admin/users?limit=4294967295",
+        "/api/v1/me/events?limit=500",
+    ] {
         owner.get(path).await.expect(StatusCode::OK);
     }
 }
