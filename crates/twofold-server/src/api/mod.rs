@@ -146,11 +146,9 @@ impl utoipa::Modify for CommonAnswers {
                 let Some(op) = operation.as_mut() else {
                     continue;
                 };
-                let parameters = op.parameters.iter().flatten().filter_map(|p| match p {
-                    RefOr::T(p) => Some(&p.parameter_in),
-                    RefOr::Ref(_) => None,
-                });
-                let has_query = parameters.clone().any(|p| matches!(p, ParameterIn::Query));
+                let has_query = op.parameters.iter().flatten().any(
+                    |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
+                );
                 let has_path = path.contains('{');
                 let has_body = op.request_body.is_some();
                 let has_caller = op.security.as_ref().is_some_and(|s| !s.is_empty());
