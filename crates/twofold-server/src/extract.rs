@@ -37,8 +37,8 @@ where
     }
 }
 
-/// A JSON body that may be left out: an empty (or all-whitespace) body is
-/// `T::default()`. A body that is there must parse, or the answer is `400
+/// A JSON body that may be left out: an empty (or all-whitespace) body, or
+/// `null`, is `T::default()`. A body that is there must parse, or the answer is `400
 /// invalid_request`.
 pub struct OptionalJson<T>(pub T);
 
@@ -56,8 +56,8 @@ where
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body)
-            .map(OptionalJson)
+        serde_json::from_slice::<Option<T>>(&body)
+            .map(|value| OptionalJson(value.unwrap_or_default()))
             .map_err(|e| ApiError::invalid_request(e.to_string()).into_response())
     }
 }

@@ -10,25 +10,37 @@ use twofold_core::audit::EventKind;
 use super::mfa::AuthenticatorView;
 use super::passkeys::PasskeyView;
 use super::views::{
-    AccessTokenView, AccountStatus, AccountView, EventPage, EventView, SessionListItem,
+    AccessTokenView, AccountStatus, AccountView, EventPage, EventView, RoleName, SessionListItem,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery, ApiSession, Client};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventFilter {
     /// Only events about this account.
-    #[param(value_type = Option<Uuid>)]
+    #[param(value_type = Option<Uuid>, nullable = false)]
     account_id: Option<twofold_core::AccountId>,
     /// Only events of this kind, e.g. `sign_in.failed`.
+    #[param(schema_with = event_kind_schema)]
     kind: Option<String>,
-    /// At most this many events (1–200, default 50).
+    /// At most this many events (default 50); above 200 is taken as 200,
+    /// 0 as 1.
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// Only events older than the event with this id.
-    #[param(value_type = Option<Uuid>)]
+    #[param(value_type = Option<Uuid>, nullable = false)]
     before: Option<twofold_core::EventId>,
+}
+
+/// The event kinds, as a string enum: the one list in the core.
+fn event_kind_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(EventKind::ALL.iter().map(|k| k.as_str())))
+        .build()
 }
 
 /// The whole audit log, newest first (owners and admins).
@@ -126,8 +138,7 @@ pub async fn disable_user_mfa(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
-    /// `owner`, `admin` or `member`.
-    #[schema(example = "admin")]
+    #[schema(value_type = RoleName, example = "admin")]
     role: String,
 }
 
@@ -217,20 +228,27 @@ pub async fn enable_user(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     /// Only emails containing this text, whatever its case.
+    #[param(nullable = false)]
     q: Option<String>,
-    /// Only this role: `owner`, `admin` or `member`.
+    /// Only this role.
+    #[param(value_type = Option<RoleName>, nullable = false)]
     role: Option<String>,
     /// Only users with (`true`) or without (`false`) two-factor authentication.
+    #[param(nullable = false)]
     mfa: Option<bool>,
     /// Only `active` or only `disabled` users.
+    #[param(value_type = Option<AccountStatus>, nullable = false)]
     status: Option<String>,
-    /// At most this many users (1–200, default 50).
+    /// At most this many users (1–200, default 50; above 200 is taken as
+    /// 200, 0 as 1).
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
-    #[param(value_type = Option<Uuid>)]
+    #[param(value_type = Option<Uuid>, nullable = false)]
     cursor: Option<twofold_core::AccountId>,
 }
 

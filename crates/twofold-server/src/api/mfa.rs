@@ -104,7 +104,8 @@ pub async fn overview(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StartTotp {
-    /// 1–64 characters; default "Authenticator app".
+    /// Default "Authenticator app".
+    #[schema(value_type = Option<super::views::OptionalNameText>)]
     name: Option<String>,
 }
 
@@ -127,7 +128,7 @@ pub struct PendingView {
 #[utoipa::path(
     post, path = "/me/mfa/totp", tag = "mfa",
     security(("bearer" = []), ("cookie" = [])),
-    request_body(content = StartTotp, description = "Optional; an empty body is fine"),
+    request_body(content = Option<StartTotp>, description = "Optional; an empty body is fine"),
     responses(
         (status = 201, body = PendingView),
         (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
@@ -207,7 +208,7 @@ pub async fn confirm_totp(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
-    /// 1–64 characters.
+    #[schema(value_type = super::views::NameText)]
     name: String,
 }
 

@@ -60,7 +60,8 @@ fn with_ceremony(ceremony_id: &str, options: &impl Serialize) -> Result<Json<Val
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationOptionsRequest {
-    /// 1–64 characters; default "Passkey".
+    /// Default "Passkey".
+    #[schema(value_type = Option<super::views::OptionalNameText>)]
     name: Option<String>,
 }
 
@@ -69,11 +70,12 @@ pub struct RegistrationOptionsRequest {
 #[utoipa::path(
     post, path = "/me/mfa/passkeys/options", tag = "passkeys",
     security(("bearer" = []), ("cookie" = [])),
-    request_body(content = RegistrationOptionsRequest, description = "Optional"),
+    request_body(content = Option<RegistrationOptionsRequest>, description = "Optional"),
     responses(
         (status = 200, description = "`{ceremony_id, publicKey}` creation options", body = Object),
         (status = 403, description = "Step up first (`reauth_required`)", body = ErrorBody),
         (status = 409, description = "At most 100 passkeys (`conflict`)", body = ErrorBody),
+        (status = 422, description = "Bad name (`invalid_request`)", body = ErrorBody),
     )
 )]
 pub async fn registration_options(
@@ -149,6 +151,7 @@ pub async fn register(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
+    #[schema(value_type = super::views::NameText)]
     name: String,
 }
 
@@ -272,7 +275,7 @@ pub struct MfaOptionsRequest {
 /// credentials listed, so security keys without discoverable credentials work).
 #[utoipa::path(
     post, path = "/sessions/mfa/webauthn/options", tag = "sessions",
-    request_body(content = MfaOptionsRequest, description = "Optional for browsers"),
+    request_body(content = Option<MfaOptionsRequest>, description = "Optional for browsers"),
     responses(
         (status = 200, description = "`{publicKey}` request options", body = Object),
         (status = 401, description = "Unknown or expired challenge (`challenge_expired`)", body = ErrorBody),

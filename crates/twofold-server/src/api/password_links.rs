@@ -20,10 +20,10 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[schema(example = "sam@example.com")]
+    #[schema(example = "sam@example.com", format = Email)]
     email: String,
-    /// `owner`, `admin` or `member` (admins create members only).
-    #[schema(example = "member")]
+    /// Admins create members only.
+    #[schema(value_type = super::views::RoleName, example = "member")]
     role: String,
 }
 

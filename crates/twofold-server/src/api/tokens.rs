@@ -20,15 +20,31 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// 1–64 characters, e.g. what the script is for.
-    #[schema(example = "Nightly backup", min_length = 1, max_length = 64)]
+    #[schema(value_type = super::views::NameText, example = "Nightly backup")]
     name: String,
     /// Seconds until it expires: required, from 60 to `token_max_lifetime`
     /// (365 days by default).
-    #[schema(example = 2_592_000, minimum = 60)]
+    #[schema(example = 2_592_000, minimum = 60, maximum = 31_536_000)]
+    #[serde(deserialize_with = "whole_number")]
     expires_in: u64,
     /// `read` (GET routes) and/or `write` (the other routes tokens may use).
-    #[schema(example = json!(["read"]))]
+    #[schema(value_type = Vec<super::views::ScopeName>, example = json!(["read"]), min_items = 1)]
     scopes: Vec<String>,
+}
+
+/// A JSON number that is a whole number, written `3600` or `3600.0` (JSON
+/// Schema's `integer` admits both).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_u64() {
+        return Ok(n);
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&f) => Ok(f as u64),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number of seconds, got {number}"
+        ))),
+    }
 }
 
 /// A new token: `token` is shown this once and never again.

@@ -192,16 +192,20 @@ pub struct EventPage {
 
 /// Paging through the audit log.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventPaging {
-    /// At most this many events (1–200, default 50).
+    /// At most this many events (default 50); above 200 is taken as 200,
+    /// 0 as 1.
+    #[param(value_type = Option<u64>, nullable = false, minimum = 0, maximum = 4294967295_u64)]
     pub limit: Option<u32>,
     /// Only events older than the event with this id.
-    #[param(value_type = Option<Uuid>)]
+    #[param(value_type = Option<Uuid>, nullable = false)]
     pub before: Option<twofold_core::EventId>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveOptions {
     /// Required (true) to remove the last second factor, which turns MFA off.
@@ -241,3 +245,40 @@ impl From<&AccessTokenRecord> for AccessTokenView {
         }
     }
 }
+
+/// A role, as the API names it (a schema only: the handlers parse text).
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    Owner,
+    Admin,
+    Member,
+}
+
+/// A personal access token's scope: `read` (GET routes), `write` (the other
+/// routes tokens may use). A schema only: the use case parses text.
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeName {
+    Read,
+    Write,
+}
+
+/// A name of a second factor or a token: 1–64 characters once the ends are
+/// trimmed, no control characters and no characters that change the text
+/// direction.
+#[derive(Serialize, ToSchema)]
+#[schema(
+    pattern = r"^\s*[^\s\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]([^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,62}[^\s\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069])?\s*$"
+)]
+pub struct NameText(String);
+
+/// An optional name: blank (or left out) for the default, else as
+/// [`NameText`].
+#[derive(Serialize, ToSchema)]
+#[schema(
+    pattern = r"^\s*([^\s\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]([^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{0,62}[^\s\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069])?)?\s*$"
+)]
+pub struct OptionalNameText(String);

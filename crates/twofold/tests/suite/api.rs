@@ -383,6 +383,53 @@ async fn the_openapi_document_describes_every_route() {
         doc,
         serde_json::to_value(twofold_server::api::openapi()).unwrap()
     );
+    // The answers every route of a kind can give are on every operation of
+    // that kind (one rule, `CommonAnswers`), and query parameters are in the
+    // query and optional.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let has = |status: &str| op["responses"][status].is_object();
+            let name = format!("{method} {path}");
+            assert!(has("408"), "{name}: 408");
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(has(status), "{name}: {status}");
+                }
+            }
+            if op.get("security").is_some() {
+                assert!(has("401") && has("403"), "{name}: 401/403");
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{name}: 404");
+            }
+            if method != "get" {
+                assert!(has("403"), "{name}: 403 (origin check)");
+            }
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let place = parameter["in"].as_str().unwrap();
+                let param = parameter["name"].as_str().unwrap();
+                assert_eq!(
+                    place == "path",
+                    path.contains(&format!("{{{param}}}")),
+                    "{name}: {param} is in {place}"
+                );
+                if place == "query" {
+                    assert_eq!(parameter["required"], false, "{name}: {param}");
+                    assert!(has("400"), "{name}: 400 for its query");
+                }
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["RoleName"]["enum"],
+        serde_json::json!(["owner", "admin", "member"])
+    );
+    assert_eq!(
+        schemas["ScopeName"]["enum"],
+        serde_json::json!(["read", "write"])
+    );
+    assert_eq!(schemas["NewToken"]["properties"]["scopes"]["minItems"], 1);
 }
 
 #[tokio::test]
